@@ -1,0 +1,43 @@
+// Builder: turns one commit's checkout into something runnable, and says what it built.
+//
+// The command backend runs the user's build command; the kernel backend (later) runs make. Both
+// return a BuildResult; a failed build is not an error of the job, it makes the commit a skip.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+
+namespace culprit::build {
+
+struct BuildRequest {
+  std::string checkout_dir;  // the commit's files
+  std::string commit;        // 40 hex digits
+  std::map<std::string, std::string> env;  // extra environment (CULPRIT_COMMIT, ...)
+};
+
+struct BuildResult {
+  enum class Status {
+    ok,
+    failed,       // the build itself failed (non-zero exit): the commit is skipped
+    timed_out,    // killed after the build timeout: skipped too
+    infra_error,  // could not run the build at all, or killed for memory
+  };
+  Status status = Status::ok;
+  std::string signature;  // of the artifact; empty when there is none or the build failed
+  std::string compiler;   // what compiled it, one line ("gcc (Debian 12.2.0-14) 12.2.0")
+  std::string artifact;   // absolute path of the artifact, when there is one
+  double duration_s = 0;
+  std::string log_tail;   // the end of the build output (bounded)
+  std::string error;      // one line: why it failed
+};
+
+std::string_view to_string(BuildResult::Status status);
+
+class Builder {
+ public:
+  virtual ~Builder() = default;
+  virtual BuildResult build(const BuildRequest& request) = 0;
+};
+
+}  // namespace culprit::build
