@@ -35,7 +35,9 @@ struct ProcessResult {
 };
 
 // Starts the child in its own process group; on timeout the whole group gets SIGKILL (a build
-// that forks compilers must not leave them running). Returns an Error only when the process could
+// that forks compilers must not leave them running). When the child ends, output its background
+// children still write is read for a moment, then whatever is left of its group is killed too.
+// Safe to call from several threads at once. Returns an Error only when the process could
 // not be started at all (the message names argv[0]: "command not found: foo").
 Result<ProcessResult> run_process(const ProcessSpec& spec);
 

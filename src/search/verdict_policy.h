@@ -30,8 +30,8 @@ struct VerdictDecision {
   // How each run counts, in run order, for the log: "OK", "crashed: TITLE", "ignore: ...",
   // "skip: ...", "infra: ...".
   std::vector<std::string> run_labels;
-  double bad_ratio = 0;          // bad / (bad + good)
-  double false_negative = 0;     // for GOOD: chance that a bad commit looked this good
+  double bad_ratio = 0;       // bad / (bad + good)
+  double false_negative = 0;  // for GOOD: chance that a bad commit looked this good
 };
 
 class VerdictPolicy {

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs culprit's build and test dependencies from Debian 12 packages (run as root).
+# Does nothing when they are all there already.
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build pkg-config git make ccache
+  libgit2-dev libsqlite3-dev libssl-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  libtomlplusplus-dev libre2-dev libhyperscan-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
+)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,27 @@
+// culprit: find the commit that introduced (or fixed) a crash.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <vector>
+
+#include "cli/subcommand.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"culprit: find the commit that introduced (or fixed) a crash", "culprit"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "culprit 0.1.0");
+  std::vector<culprit::cli::Subcommand> subcommands = {
+      culprit::cli::add_bisect_command(app),
+      culprit::cli::add_report_command(app),
+  };
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    int status = app.exit(error);
+    return status == 0 ? 0 : 2;
+  }
+  for (const culprit::cli::Subcommand& subcommand : subcommands) {
+    if (subcommand.app->parsed()) return subcommand.run();
+  }
+  return 2;
+}

@@ -1,0 +1,32 @@
+// Finds many literal strings in a buffer in one pass (Hyperscan), so that a clean console log is
+// read once however many report headers there are. Internal to src/report.
+#pragma once
+
+#include <hs/hs.h>
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace culprit::report {
+
+class LiteralScanner {
+ public:
+  // `literals` must be non-empty and contain no newline; their index is the id reported.
+  explicit LiteralScanner(const std::vector<std::string>& literals);
+  ~LiteralScanner();
+  LiteralScanner(const LiteralScanner&) = delete;
+  LiteralScanner& operator=(const LiteralScanner&) = delete;
+
+  // Calls on_match(id, end) for the occurrences in `text`, with `end` the offset just past the
+  // occurrence, in increasing order of `end`. Scanning stops when on_match returns false.
+  void scan(std::string_view text,
+            const std::function<bool(unsigned id, std::size_t end)>& on_match) const;
+
+ private:
+  hs_database_t* database_ = nullptr;
+};
+
+}  // namespace culprit::report

@@ -1,0 +1,852 @@
+// The console parser: finds the first oops line, collects the report that follows it (same
+// console context, prefixes stripped), builds the title from the oops table, and judges whether
+// the report is complete.
+#include <algorithm>
+#include <charconv>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "report/literal_scanner.h"
+#include "report/oops_table.h"
+#include "report/regex_util.h"
+#include "report/report.h"
+#include "report/title_internal.h"
+
+namespace culprit::report {
+namespace {
+
+constexpr std::string_view kCorruptedNoFrames = "extracted no frames";
+// GCE's serial console prints this when the connection drops, usually mid-report.
+constexpr std::string_view kConsoleHangup = "serialport: VM disconnected.";
+constexpr std::string_view kPanicked = "Kernel panic - not syncing";
+// The longest stretch of console output a report may cover (its interleaved lines included).
+// Reports in the corpus span at most ~100 KiB; titles come from their first lines.
+constexpr std::size_t kMaxReportSpan = std::size_t{256} << 10;
+constexpr std::string_view kReplayedMessage = "** replaying previous printk message **";
+
+// ---------------------------------------------------------------------------------------------
+// The oops table, compiled.
+
+struct CompiledStack {
+  // nullptr stands for kStackFrames.
+  std::vector<std::unique_ptr<RE2>> parts;
+  std::vector<std::unique_ptr<RE2>> fallback_parts;
+  std::unique_ptr<RE2> skip;
+  FramePick pick = FramePick::kTop;
+};
+
+struct CompiledFormat {
+  const ReportFormat* source = nullptr;
+  std::unique_ptr<RE2> title;
+  std::unique_ptr<RE2> report;
+  std::unique_ptr<CompiledStack> stack;
+};
+
+struct CompiledKind {
+  const OopsKind* source = nullptr;
+  std::vector<CompiledFormat> formats;
+  std::unique_ptr<RE2> not_oops;
+};
+
+struct CompiledRules {
+  std::vector<CompiledKind> kinds;
+  std::unique_ptr<RE2> suppressions;
+  std::unique_ptr<RE2> continuation_headers;
+  std::vector<std::unique_ptr<RE2>> stack_starts;  // in table order
+  const RE2* riscv_stack_start = nullptr;
+  std::unique_ptr<RE2> any_stack_start;
+  std::vector<std::unique_ptr<RE2>> frame_lines;
+  std::unique_ptr<RE2> any_frame_line;
+  std::unique_ptr<RE2> corrupted_lines;
+  std::unique_ptr<RE2> stall_anchors;
+  std::unique_ptr<RE2> console_prefix;
+  std::unique_ptr<RE2> task_context;
+  std::unique_ptr<RE2> cpu_context;
+  std::unique_ptr<RE2> corrupted_title;
+  std::unique_ptr<RE2> executor_comm;
+  // Literal ids: [0, kinds) are report headers, then the info-with-stack messages.
+  std::unique_ptr<LiteralScanner> scanner;
+  std::size_t info_base = 0;
+};
+
+std::vector<std::unique_ptr<RE2>> compile_parts(const std::vector<std::string_view>& parts) {
+  std::vector<std::unique_ptr<RE2>> out;
+  for (std::string_view part : parts) {
+    out.push_back(part == kStackFrames ? nullptr : compile_pattern(part));
+  }
+  return out;
+}
+
+std::unique_ptr<CompiledStack> compile_stack(const StackSpec& spec) {
+  auto stack = std::make_unique<CompiledStack>();
+  stack->parts = compile_parts(spec.parts);
+  stack->fallback_parts = compile_parts(spec.fallback_parts);
+  // Frame names are skipped if any generic or format-specific pattern occurs in them.
+  std::vector<std::string_view> skip = console_rules().skip_frames;
+  skip.insert(skip.end(), spec.skip.begin(), spec.skip.end());
+  stack->skip = compile_any(skip);
+  stack->pick = spec.pick;
+  return stack;
+}
+
+const CompiledRules& compiled() {
+  static const CompiledRules* rules = [] {
+    const ConsoleRules& source = console_rules();
+    auto* out = new CompiledRules;
+    std::vector<std::string> literals;
+    for (const OopsKind& kind : source.kinds) {
+      CompiledKind compiled_kind;
+      compiled_kind.source = &kind;
+      for (const ReportFormat& format : kind.formats) {
+        CompiledFormat compiled_format;
+        compiled_format.source = &format;
+        compiled_format.title = compile_pattern(format.title);
+        if (!format.report.empty()) compiled_format.report = compile_pattern(format.report);
+        if (format.stack != nullptr) compiled_format.stack = compile_stack(*format.stack);
+        compiled_kind.formats.push_back(std::move(compiled_format));
+      }
+      compiled_kind.not_oops = compile_any(kind.not_oops);
+      out->kinds.push_back(std::move(compiled_kind));
+      literals.emplace_back(kind.header);
+    }
+    out->info_base = literals.size();
+    for (std::string_view info : source.info_with_stack) literals.emplace_back(info);
+    out->scanner = std::make_unique<LiteralScanner>(literals);
+    out->suppressions = compile_any(source.suppressions);
+    out->continuation_headers = compile_any(source.continuation_headers);
+    for (std::string_view start : source.stack_starts) {
+      out->stack_starts.push_back(compile_pattern(start));
+      if (start == source.riscv_stack_start)
+        out->riscv_stack_start = out->stack_starts.back().get();
+    }
+    out->any_stack_start = compile_any(source.stack_starts);
+    for (std::string_view frame : source.frame_lines) {
+      out->frame_lines.push_back(compile_pattern(frame));
+    }
+    out->any_frame_line = compile_any(source.frame_lines);
+    out->corrupted_lines = compile_any(source.corrupted_lines);
+    out->stall_anchors = compile_any(source.stall_anchors);
+    out->console_prefix = compile_pattern(
+        R"(^(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:.* login: )?(?:\<[0-9]+\>)?\[ *[0-9]+\.[0-9]+\](\[ *(?:C|T)[0-9]+\])? )");
+    out->task_context = compile_pattern(R"(\[ *T[0-9]+\])");
+    out->cpu_context = compile_pattern(R"(\[ *C[0-9]+\])");
+    // A console timestamp inside a title means two lines got merged.
+    out->corrupted_title = compile_pattern(R"(\[ *[0-9]+\.[0-9]+\])");
+    out->executor_comm = compile_pattern(R"( Comm: syz\.(\d+)\.(\d+) )");
+    return out;
+  }();
+  return *rules;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lines and console context.
+
+bool contains(std::string_view text, std::string_view what) {
+  return text.find(what) != std::string_view::npos;
+}
+
+// Iterates over the lines of `text` starting at byte `pos`; a line excludes its "\n" and a "\r"
+// before it.
+struct LineCursor {
+  std::string_view text;
+  std::size_t pos = 0;
+  std::size_t line_start = 0;
+  std::size_t line_end = 0;  // offset of the "\n" (or the end of text)
+
+  bool next(std::string_view& line) {
+    if (pos >= text.size()) return false;
+    line_start = pos;
+    std::size_t newline = text.find('\n', pos);
+    line_end = newline == std::string_view::npos ? text.size() : newline;
+    line = text.substr(pos, line_end - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    pos = line_end + 1;
+    return true;
+  }
+};
+
+std::vector<std::string_view> split_lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  std::size_t pos = 0;
+  while (true) {
+    std::size_t newline = text.find('\n', pos);
+    if (newline == std::string_view::npos) {
+      lines.push_back(text.substr(pos));
+      return lines;
+    }
+    lines.push_back(text.substr(pos, newline - pos));
+    pos = newline + 1;
+  }
+}
+
+// The console context of a line: whether it has a printk timestamp, and its caller tag
+// ("[  T123]" for a task, "[  C1]" for a CPU) if any.
+struct Context {
+  bool timestamped = false;
+  std::string_view tag;
+  bool operator==(const Context& other) const {
+    return timestamped == other.timestamped && tag == other.tag;
+  }
+  bool has_tag() const { return !tag.empty(); }
+};
+
+// Parses "[<level>][  123.456789][  T123] " at the start of `line` (level and caller tag
+// optional). Returns false if the line does not start like that.
+bool parse_plain_prefix(std::string_view line, Context& context) {
+  std::size_t i = 0;
+  auto digits = [&] {
+    std::size_t start = i;
+    while (i < line.size() && line[i] >= '0' && line[i] <= '9') ++i;
+    return i > start;
+  };
+  auto spaces = [&] {
+    while (i < line.size() && line[i] == ' ') ++i;
+  };
+  auto eat = [&](char c) {
+    if (i >= line.size() || line[i] != c) return false;
+    ++i;
+    return true;
+  };
+  if (eat('<') && !(digits() && eat('>'))) return false;
+  if (!eat('[')) return false;
+  spaces();
+  if (!(digits() && eat('.') && digits() && eat(']'))) return false;
+  std::size_t tag_start = i;
+  if (eat('[')) {
+    spaces();
+    if ((eat('C') || eat('T')) && digits() && eat(']') && eat(' ')) {
+      context = Context{.timestamped = true, .tag = line.substr(tag_start, i - 1 - tag_start)};
+      return true;
+    }
+    return false;
+  }
+  if (!eat(' ')) return false;
+  context = Context{.timestamped = true};
+  return true;
+}
+
+Context context_of(std::string_view line) {
+  // Every console prefix contains "]": skip the regexp for the many lines without one.
+  if (line.find(']') == std::string_view::npos) return {};
+  // Most lines are a plain prefix; only lines with a dropped-messages note or a login prompt in
+  // front of the prefix need the full pattern.
+  if (line.substr(0, 3) != "** " && line.find(" login: ") == std::string_view::npos) {
+    Context context;
+    parse_plain_prefix(line, context);
+    return context;
+  }
+  auto groups = search(*compiled().console_prefix, line);
+  if (!groups) return {};
+  Context context{.timestamped = true};
+  if ((*groups)[1]) context.tag = *(*groups)[1];
+  return context;
+}
+
+// The line without its console prefix, and whether it is an unreliable stack frame (" ? func").
+std::pair<std::string_view, bool> strip_prefix(std::string_view line, const Context& context) {
+  if (!context.timestamped) return {line, false};
+  std::size_t bracket = line.find("] ");
+  line = line.substr(bracket + 2);
+  if (!contains(line, "<EOI>")) {
+    // "(\[<addr>\])? \? " anywhere: the address part is optional, so " ? " decides.
+    if (contains(line, " ? ")) {
+      return {line.substr(line.find(" ? ") + 2), true};
+    }
+    constexpr std::string_view kUnreliable = " (unreliable)";  // powerpc
+    if (line.size() >= kUnreliable.size() &&
+        line.substr(line.size() - kUnreliable.size()) == kUnreliable) {
+      return {line.substr(0, line.size() - kUnreliable.size()), true};
+    }
+  }
+  return {line, false};
+}
+
+bool line_starts_oops(std::string_view line, const CompiledKind& kind) {
+  return contains(line, kind.source->header) && !contains_match(kind.not_oops.get(), line);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding the report.
+
+struct OopsStart {
+  const CompiledKind* kind = nullptr;
+  std::size_t pos = 0;
+  Context context;
+};
+
+// Offsets of the line around byte `at` of `text`: [start, end) without the "\n".
+std::pair<std::size_t, std::size_t> line_around(std::string_view text, std::size_t at) {
+  std::size_t start = at == 0 ? std::string_view::npos : text.rfind('\n', at - 1);
+  start = start == std::string_view::npos ? 0 : start + 1;
+  std::size_t end = text.find('\n', at);
+  return {start, end == std::string_view::npos ? text.size() : end};
+}
+
+// The first line of `log` that starts a report.
+std::optional<OopsStart> find_first_oops(std::string_view log) {
+  const CompiledRules& rules = compiled();
+  std::optional<OopsStart> found;
+  bool checked_any = false;
+  std::size_t checked_end = 0;  // end of the last line already examined
+  rules.scanner->scan(log, [&](unsigned id, std::size_t end) {
+    if (id >= rules.info_base) return true;
+    std::size_t at = end - 1;  // last byte of the occurrence
+    if (checked_any && at <= checked_end) return true;
+    if (found) return false;  // hits come in order: nothing earlier can follow
+    auto [line_start, line_end] = line_around(log, at);
+    checked_any = true;
+    checked_end = line_end;
+    std::string_view line = log.substr(line_start, line_end - line_start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    // A console takeover cuts a message short and prints it again in full on the next lines.
+    LineCursor after{log, line_end + 1};
+    std::string_view next_line;
+    if (after.next(next_line) && next_line == kReplayedMessage) return true;
+    for (const CompiledKind& kind : rules.kinds) {
+      if (line_starts_oops(line, kind)) {
+        found = OopsStart{&kind, line_start, context_of(line)};
+        return false;
+      }
+    }
+    return true;
+  });
+  return found;
+}
+
+// Lines (by start offset) of `log` at or after `from` that contain a header or an
+// info-with-stack literal; every other line can be skipped by the slower checks.
+std::vector<std::size_t> candidate_lines(std::string_view log, std::size_t from) {
+  std::vector<std::size_t> lines;
+  std::size_t checked_end = 0;
+  compiled().scanner->scan(log.substr(from), [&](unsigned, std::size_t end) {
+    std::size_t at = from + end - 1;
+    if (!lines.empty() && at <= checked_end) return true;
+    auto [line_start, line_end] = line_around(log, at);
+    lines.push_back(line_start);
+    checked_end = line_end;
+    return true;
+  });
+  return lines;
+}
+
+struct CollectedReport {
+  std::size_t end_pos = 0;          // end of the last oops line of the report
+  std::size_t report_end = 0;       // length of `text` that belongs to this report alone
+  std::string text;                 // stripped lines of the report context
+  std::vector<std::string> prefix;  // context lines before the oops line
+};
+
+CollectedReport collect_report(std::string_view log, const OopsStart& oops) {
+  const CompiledRules& rules = compiled();
+  const ConsoleRules& source = console_rules();
+  CollectedReport out;
+  // Lines just before the oops often say what was going on; with task tags (printk caller info)
+  // more of them are reliably from the same task.
+  std::size_t max_prefix = contains_match(rules.task_context.get(), oops.context.tag) ? 50 : 5;
+  {
+    // Walk backwards over the lines before the oops line, keeping the nearest ones.
+    std::vector<std::string> reversed;
+    std::string_view before = log.substr(0, oops.pos);  // ends with "\n" unless empty
+    while (!before.empty() && reversed.size() < max_prefix) {
+      before.remove_suffix(1);
+      std::size_t newline = before.rfind('\n');
+      std::size_t start = newline == std::string_view::npos ? 0 : newline + 1;
+      std::string_view line = before.substr(start);
+      before = before.substr(0, start);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      Context context = context_of(line);
+      auto [stripped, questionable] = strip_prefix(line, context);
+      if (context == oops.context && !stripped.empty() && !questionable) {
+        reversed.emplace_back(stripped);
+      }
+    }
+    out.prefix.assign(reversed.rbegin(), reversed.rend());
+  }
+
+  // A report never reaches further than kMaxReportSpan past its first line (whole lines): this
+  // bounds the work per report in very long logs with many crashes.
+  if (log.size() - oops.pos > kMaxReportSpan) {
+    std::size_t cut = log.find('\n', oops.pos + kMaxReportSpan);
+    if (cut != std::string_view::npos) log = log.substr(0, cut + 1);
+  }
+  std::vector<std::size_t> candidates = candidate_lines(log, oops.pos);
+  std::size_t next_candidate = 0;
+  std::size_t second_report_pos = 0;
+  bool have_second_report = false;
+  std::size_t text_lines = 0;
+  bool skip_text = false;
+  bool cpu_traceback = false;
+  std::string_view oops_line;
+  std::size_t min_lines = 22;
+  LineCursor cursor{log, oops.pos};
+  std::string_view line;
+  while (cursor.next(line)) {
+    bool is_oops_line = cursor.line_start == oops.pos;
+    if (is_oops_line) {
+      oops_line = line;
+      // KMSAN reports are shorter (no registers, no "Call Trace:").
+      if (contains(oops_line, "BUG: KMSAN:")) min_lines = 16;
+    }
+    while (next_candidate < candidates.size() && candidates[next_candidate] < cursor.line_start) {
+      ++next_candidate;
+    }
+    if (next_candidate < candidates.size() && candidates[next_candidate] == cursor.line_start) {
+      bool matched_any = false;
+      for (const CompiledKind& kind : rules.kinds) {
+        if (!line_starts_oops(line, kind)) continue;
+        matched_any = true;
+        out.end_pos = cursor.line_end;
+        if (!is_oops_line && !have_second_report &&
+            !contains_match(rules.continuation_headers.get(), line)) {
+          second_report_pos = cursor.line_start;
+          have_second_report = true;
+        }
+      }
+      (void)matched_any;
+      if (!is_oops_line && !have_second_report) {
+        for (std::string_view info : source.info_with_stack) {
+          if (contains(line, info)) {
+            second_report_pos = cursor.line_start;
+            have_second_report = true;
+            break;
+          }
+        }
+      }
+    }
+    Context context = context_of(line);
+    auto [stripped, questionable] = strip_prefix(line, context);
+    if (!is_oops_line &&
+        (questionable ||
+         (!(context == oops.context) &&
+          (!cpu_traceback || !contains_match(rules.cpu_context.get(), context.tag))))) {
+      continue;
+    }
+    ++text_lines;
+    bool skip_line = skip_text;
+    if (contains(line, "Disabling lock debugging due to kernel taint")) {
+      skip_line = true;
+    } else if (contains(line, "Sending NMI from CPU")) {
+      // A traceback of all CPUs follows; keep the other CPUs' lines too.
+      cpu_traceback = true;
+    } else if ((contains(line, kPanicked) ||
+                contains(line, "WARNING: possible circular locking dependency detected")) &&
+               text_lines > min_lines) {
+      // The panic after a WARNING (panic_on_warn) and lockdep splats caused by the oops itself
+      // only repeat the stack; once the report is long enough, drop them.
+      skip_text = true;
+      skip_line = true;
+    }
+    if (!is_oops_line && skip_line) continue;
+    out.text.append(stripped);
+    out.text += '\n';
+    if (!have_second_report || oops.context.has_tag()) out.report_end = out.text.size();
+  }
+  (void)second_report_pos;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Titles.
+
+// Fills a title template: {N} is the N-th argument (1-based).
+std::string fill_template(std::string_view templ, const std::vector<std::string>& args) {
+  std::string out;
+  for (std::size_t i = 0; i < templ.size(); ++i) {
+    if (templ[i] == '{') {
+      std::size_t close = templ.find('}', i);
+      if (close != std::string_view::npos) {
+        unsigned index = 0;
+        auto digits = templ.substr(i + 1, close - i - 1);
+        auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+        if (ec == std::errc() && ptr == digits.data() + digits.size()) {
+          if (index >= 1 && index <= args.size()) {
+            out += args[index - 1];
+          } else {
+            out += "%!v(BADINDEX)";
+          }
+          i = close;
+          continue;
+        }
+      }
+    }
+    out += templ[i];
+  }
+  return out;
+}
+
+struct Frame {
+  std::string canonical;  // syscall prefixes stripped
+  std::string raw;
+};
+
+std::string strip_frame_prefix(const std::string& frame) {
+  std::string best = frame;
+  for (std::string_view prefix : console_rules().strip_frame_prefixes) {
+    if (frame.compare(0, prefix.size(), prefix) == 0 &&
+        frame.size() - prefix.size() < best.size()) {
+      best = frame.substr(prefix.size());
+    }
+  }
+  return best;
+}
+
+// Stalls loop across several functions; blame the caller of the first dispatcher frame
+// (the syscall, work item, timer, ...) so that one stall gets one title.
+std::pair<std::string, int> pick_stall_frame(const std::vector<std::string>& frames) {
+  const RE2* anchors = compiled().stall_anchors.get();
+  std::string previous = frames[0];
+  int previous_index = 0;
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    if (contains_match(anchors, frames[i])) {
+      if (contains(frames[i], "smp_call_function")) {
+        return {"smp_call_function", static_cast<int>(i)};
+      }
+      return {previous, previous_index};
+    }
+    previous = frames[i];
+    previous_index = static_cast<int>(i);
+  }
+  return {"", -1};
+}
+
+// Hung tasks are victims; group the common root causes (RCU, rtnl) and otherwise skip
+// scheduling and locking frames.
+std::pair<std::string, int> pick_hung_task_frame(const std::vector<std::string>& frames) {
+  static constexpr std::pair<std::string_view, std::string_view> kAnchors[] = {
+      {"rtnl_lock", ""},
+      {"synchronize_rcu", "synchronize_rcu"},
+      {"synchronize_srcu", "synchronize_rcu"},
+      {"synchronize_net", "synchronize_rcu"},
+      {"synchronize_sched", "synchronize_rcu"},
+  };
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    for (const auto& [anchor, replacement] : kAnchors) {
+      if (contains(frames[i], anchor)) {
+        return {replacement.empty() ? frames[i] : std::string(replacement), static_cast<int>(i)};
+      }
+    }
+  }
+  static constexpr std::string_view kSkip[] = {
+      "sched",      "_lock", "_slowlock",   "down",           "rwsem",       "completion",
+      "kthread",    "wait",  "synchronize", "context_switch", "__switch_to", "cancel_delayed_work",
+      "rcu_barrier"};
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    bool skipped = false;
+    for (std::string_view skip : kSkip) skipped = skipped || contains(frames[i], skip);
+    if (!skipped) return {frames[i], static_cast<int>(i)};
+  }
+  return {"", -1};
+}
+
+Frame pick_frame(const CompiledStack& stack, const std::vector<std::string>& raw) {
+  if (raw.empty()) return {};
+  std::vector<std::string> stripped;
+  for (const std::string& frame : raw) stripped.push_back(strip_frame_prefix(frame));
+  std::pair<std::string, int> picked;
+  switch (stack.pick) {
+    case FramePick::kTop:
+      return {stripped[0], raw[0]};
+    case FramePick::kStall:
+      picked = pick_stall_frame(stripped);
+      break;
+    case FramePick::kHungTask:
+      picked = pick_hung_task_frame(stripped);
+      break;
+  }
+  if (picked.first.empty()) return {};
+  return {picked.first, raw[picked.second]};
+}
+
+void append_frames(std::vector<std::string>& frames, const Groups& groups, const RE2* skip) {
+  for (std::size_t i = 1; i < groups.size(); ++i) {
+    if (!groups[i]) continue;
+    std::string frame = demangle_symbol(*groups[i]);
+    if (!contains_match(skip, frame)) frames.push_back(std::move(frame));
+  }
+}
+
+std::optional<Groups> first_frame_line(std::string_view line) {
+  for (const auto& re : compiled().frame_lines) {
+    if (auto groups = search(*re, line)) return groups;
+  }
+  return std::nullopt;
+}
+
+// Walks the report following `parts`; returns one frame per stack and whether all were found.
+std::pair<std::vector<Frame>, bool> extract_frames_with(
+    const CompiledStack& stack, const std::vector<std::unique_ptr<RE2>>& parts,
+    std::string_view text) {
+  const CompiledRules& rules = compiled();
+  std::vector<std::string_view> lines = split_lines(text);
+  std::size_t next_line = 0;
+  std::vector<std::string> raw_frames;
+  std::vector<Frame> results;
+  bool ok = true;
+  int stack_traces = 0;
+  for (std::size_t part = 0;; ++part) {
+    if (part == parts.size() || (parts[part] == nullptr && stack_traces > 0)) {
+      Frame frame = pick_frame(stack, raw_frames);
+      if (frame.canonical.empty()) {
+        frame = {"corrupted", "corrupted"};
+        ok = false;
+      }
+      results.push_back(std::move(frame));
+      raw_frames.clear();
+    }
+    if (part == parts.size()) break;
+    if (parts[part] == nullptr) {
+      ++stack_traces;
+      while (next_line < lines.size()) {
+        std::string_view line = lines[next_line++];
+        if (contains_match(rules.corrupted_lines.get(), line)) {
+          ok = false;
+          break;
+        }
+        if (contains_match(rules.any_stack_start.get(), line)) break;
+        if (part + 1 != parts.size()) {
+          if (auto groups = search(*parts[part + 1], line)) {
+            append_frames(raw_frames, *groups, stack.skip.get());
+            ++part;
+            break;
+          }
+        }
+        if (auto groups = first_frame_line(line)) {
+          append_frames(raw_frames, *groups, stack.skip.get());
+        }
+      }
+    } else {
+      while (next_line < lines.size()) {
+        std::string_view line = lines[next_line++];
+        if (contains_match(rules.corrupted_lines.get(), line)) {
+          ok = false;
+          break;
+        }
+        if (auto groups = search(*parts[part], line)) {
+          append_frames(raw_frames, *groups, stack.skip.get());
+          break;
+        }
+      }
+    }
+  }
+  return {results, ok};
+}
+
+std::pair<std::vector<Frame>, bool> extract_frames(const CompiledStack& stack,
+                                                   std::string_view text) {
+  auto result = extract_frames_with(stack, stack.parts, text);
+  if (result.second || stack.fallback_parts.empty()) return result;
+  return extract_frames_with(stack, stack.fallback_parts, text);
+}
+
+struct Description {
+  std::string title;
+  std::string corrupted;
+  std::vector<std::string> alt_titles;
+  const CompiledFormat* format = nullptr;
+};
+
+void add_unique(std::vector<std::string>& list, std::string value) {
+  if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(std::move(value));
+}
+
+Description describe(std::string_view text, const CompiledKind& kind) {
+  Description out;
+  std::size_t start = text.size();
+  bool matched_title = false;
+  for (const CompiledFormat& format : kind.formats) {
+    auto groups = search(*format.title, text);
+    if (!groups) continue;
+    std::size_t match_start = (*groups)[0]->data() - text.data();
+    if (match_start > start) continue;
+    if (match_start == start && !out.title.empty()) continue;
+    if (match_start < start) {
+      out.title.clear();
+      out.format = nullptr;
+      start = match_start;
+    }
+    matched_title = true;
+    if (format.report != nullptr) {
+      groups = search(*format.report, text);
+      if (!groups) continue;
+    }
+    std::vector<std::string> captures;
+    for (std::size_t i = 1; i < groups->size(); ++i) {
+      captures.emplace_back((*groups)[i] ? *(*groups)[i] : std::string_view());
+    }
+    std::vector<Frame> frames;
+    out.corrupted.clear();
+    if (format.stack != nullptr) {
+      std::size_t from = (*groups)[0]->data() - text.data();
+      auto [extracted, ok] = extract_frames(*format.stack, text.substr(from));
+      frames = std::move(extracted);
+      if (!ok) out.corrupted = kCorruptedNoFrames;
+    }
+    std::vector<std::string> args = captures;
+    for (const Frame& frame : frames) args.push_back(frame.canonical);
+    out.title = fill_template(format.source->format, args);
+    for (std::string_view alt : format.source->alt) {
+      add_unique(out.alt_titles, fill_template(alt, args));
+    }
+    // Titles with the raw frame names and with each syscall prefix removed help to match
+    // reports of the same bug from kernels that name entry points differently.
+    const auto& prefixes = console_rules().strip_frame_prefixes;
+    for (std::size_t variant = 0; variant <= prefixes.size(); ++variant) {
+      std::vector<std::string> variant_args = captures;
+      bool changed = variant == 0;
+      for (const Frame& frame : frames) {
+        std::string name = frame.raw;
+        if (variant > 0) {
+          std::string_view prefix = prefixes[variant - 1];
+          if (name.compare(0, prefix.size(), prefix) == 0) {
+            name = name.substr(prefix.size());
+            changed = true;
+          }
+        }
+        variant_args.push_back(std::move(name));
+      }
+      if (!changed) continue;
+      std::string variant_title = fill_template(format.source->format, variant_args);
+      if (variant_title != out.title) add_unique(out.alt_titles, variant_title);
+      for (std::string_view alt : format.source->alt) {
+        add_unique(out.alt_titles, fill_template(alt, variant_args));
+      }
+    }
+    out.format = &format;
+  }
+  if (out.title.empty()) {
+    // The header is there but no format fits: the report is garbled. Use the header line.
+    if (matched_title) out.corrupted = "matched title but not report regexp";
+    std::size_t pos = text.find(kind.source->header);
+    if (pos == std::string_view::npos) return out;
+    std::size_t end = text.find('\n', pos);
+    out.title = std::string(text.substr(pos, end == std::string_view::npos ? end : end - pos));
+  }
+  if (out.corrupted.empty() && out.format != nullptr && out.format->source->corrupted) {
+    out.corrupted = "report format is marked as corrupted";
+  }
+  return out;
+}
+
+// Whether a report that produced a title is still unreliable: merged lines in the title, or a
+// stack trace header without frames after it.
+std::string corruption_of(std::string_view title, std::string_view report,
+                          const CompiledFormat* format) {
+  const CompiledRules& rules = compiled();
+  if (contains_match(rules.corrupted_title.get(), title)) return "title matches corrupted regexp";
+  if (format == nullptr || format->source->no_stack_trace) return "";
+  bool has_stack_trace = false;
+  for (const auto& start : rules.stack_starts) {
+    auto groups = search(*start, report);
+    if (!groups) continue;
+    std::size_t from = (*groups)[0]->data() - report.data();
+    std::vector<std::string_view> lines = split_lines(report.substr(from));
+    if (lines.size() < 4) return "call trace is missed";
+    bool corrupted = true;
+    for (std::size_t i = 1; i < 16 && i < lines.size(); ++i) {
+      if (contains_match(rules.any_stack_start.get(), lines[i])) break;
+      if (contains(lines[i], "(stack is not available)") ||
+          contains_match(rules.any_frame_line.get(), lines[i])) {
+        has_stack_trace = true;
+        corrupted = false;
+        break;
+      }
+    }
+    if (start.get() != rules.riscv_stack_start && corrupted) return "no frames in a stack trace";
+  }
+  if (!has_stack_trace) return "no stack trace in report";
+  return "";
+}
+
+std::optional<ExecutorInfo> executor_of(std::string_view report) {
+  auto groups = search(*compiled().executor_comm, report);
+  if (!groups) return std::nullopt;
+  ExecutorInfo info;
+  std::string_view proc = *(*groups)[1];
+  std::string_view id = *(*groups)[2];
+  auto proc_result = std::from_chars(proc.data(), proc.data() + proc.size(), info.proc);
+  auto id_result = std::from_chars(id.data(), id.data() + id.size(), info.id);
+  if (proc_result.ec != std::errc() || id_result.ec != std::errc()) return std::nullopt;
+  return info;
+}
+
+// The first report of `log` (a suffix of the whole console output), positions relative to it.
+std::optional<CrashReport> parse_suffix(std::string_view log) {
+  std::optional<OopsStart> oops = find_first_oops(log);
+  if (!oops) return std::nullopt;
+  CollectedReport collected = collect_report(log, *oops);
+  CrashReport out;
+  out.start = oops->pos;
+  out.end = collected.end_pos;
+  std::string_view text = collected.text;
+  Description description =
+      describe(std::string_view(text).substr(0, collected.report_end), *oops->kind);
+  std::vector<std::string> prefix = std::move(collected.prefix);
+  std::string report_text = std::move(collected.text);
+  if (description.title.empty()) {
+    // The header was hidden in what looked like a console prefix: retry on the raw lines.
+    prefix.clear();
+    report_text = std::string(log.substr(out.start, out.end - out.start));
+    description = describe(report_text, *oops->kind);
+  }
+  out.title = std::move(description.title);
+  out.alt_titles = std::move(description.alt_titles);
+  out.corrupted_reason = std::move(description.corrupted);
+  for (const std::string& line : prefix) {
+    out.report += line;
+    out.report += '\n';
+  }
+  out.report_prefix_len = out.report.size();
+  out.report += report_text;
+  out.executor = executor_of(out.report);
+  if (out.corrupted_reason.empty()) {
+    out.corrupted_reason = corruption_of(out.title, report_text, description.format);
+  }
+  out.corrupted = !out.corrupted_reason.empty();
+  out.panicked = contains(log, kPanicked);
+  return out;
+}
+
+}  // namespace
+
+bool contains_crash(std::string_view log) {
+  return find_first_oops(log).has_value();
+}
+
+std::optional<CrashReport> parse_first(std::string_view log, std::size_t from) {
+  if (from > log.size()) return std::nullopt;
+  std::optional<CrashReport> found = parse_suffix(log.substr(from));
+  if (!found) return std::nullopt;
+  CrashReport& report = *found;
+  report.start += from;
+  report.end += from;
+  report.title = normalize_title(report.title);
+  for (std::string& alt : report.alt_titles) alt = normalize_title(alt);
+  report.type = crash_type(report.title);
+  report.suppressed = contains_match(compiled().suppressions.get(), log);
+  if (contains(log, kConsoleHangup)) {
+    report.corrupted = true;
+    if (report.corrupted_reason.empty()) report.corrupted_reason = "console disconnected";
+  }
+  report.frame = title_frame(report.title);
+  std::size_t newline = log.find('\n', report.start);
+  report.skip = newline == std::string_view::npos ? log.size() : newline;
+  report.end = std::max(report.end, report.skip);
+  report.guilty_file =
+      guilty_file(report.title, std::string_view(report.report).substr(report.report_prefix_len));
+  return found;
+}
+
+std::vector<CrashReport> parse_console(std::string_view log) {
+  std::vector<CrashReport> reports;
+  std::size_t from = 0;
+  while (auto report = parse_first(log, from)) {
+    from = report->skip;
+    reports.push_back(std::move(*report));
+  }
+  return reports;
+}
+
+}  // namespace culprit::report

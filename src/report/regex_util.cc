@@ -1,0 +1,57 @@
+#include "report/regex_util.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "report/oops_table.h"
+
+namespace culprit::report {
+
+std::unique_ptr<RE2> compile_pattern(std::string_view pattern) {
+  RE2::Options options;
+  options.set_encoding(RE2::Options::EncodingLatin1);
+  options.set_log_errors(false);
+  options.set_max_mem(64 << 20);
+  auto re = std::make_unique<RE2>(expand_macros(pattern), options);
+  if (!re->ok()) {
+    std::fprintf(stderr, "culprit: invalid report pattern %s: %s\n", re->pattern().c_str(),
+                 re->error().c_str());
+    std::abort();
+  }
+  return re;
+}
+
+std::unique_ptr<RE2> compile_any(const std::vector<std::string_view>& patterns) {
+  if (patterns.empty()) return nullptr;
+  std::string joined;
+  for (std::string_view pattern : patterns) {
+    if (!joined.empty()) joined += '|';
+    joined += "(?:";
+    joined += pattern;
+    joined += ')';
+  }
+  return compile_pattern(joined);
+}
+
+std::optional<Groups> search(const RE2& re, std::string_view text) {
+  // A null data pointer would make an empty participating group look like a missing one.
+  if (text.data() == nullptr) text = std::string_view("", 0);
+  int count = re.NumberOfCapturingGroups() + 1;
+  std::vector<re2::StringPiece> pieces(count);
+  if (!re.Match(re2::StringPiece(text.data(), text.size()), 0, text.size(), RE2::UNANCHORED,
+                pieces.data(), count)) {
+    return std::nullopt;
+  }
+  Groups groups;
+  groups.reserve(count);
+  for (const re2::StringPiece& piece : pieces) {
+    if (piece.data() == nullptr) {
+      groups.emplace_back(std::nullopt);
+    } else {
+      groups.emplace_back(std::string_view(piece.data(), piece.size()));
+    }
+  }
+  return groups;
+}
+
+}  // namespace culprit::report

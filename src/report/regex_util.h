@@ -1,0 +1,35 @@
+// Small RE2 helpers shared by the report parser (internal to src/report).
+#pragma once
+
+#include <re2/re2.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace culprit::report {
+
+// Compiles a pattern (macros expanded) for matching raw bytes: logs are not necessarily UTF-8, so
+// every byte is one character. Aborts on an invalid pattern: all patterns are compiled-in data.
+std::unique_ptr<RE2> compile_pattern(std::string_view pattern);
+
+// One alternation of all `patterns` ("matches any of them"); nullptr when the list is empty.
+std::unique_ptr<RE2> compile_any(const std::vector<std::string_view>& patterns);
+
+// A successful search: group 0 is the whole match; a group that did not take part is nullopt.
+using Groups = std::vector<std::optional<std::string_view>>;
+
+// The leftmost match of `re` in `text`, or nullopt.
+std::optional<Groups> search(const RE2& re, std::string_view text);
+
+inline bool contains_match(const RE2* re, std::string_view text) {
+  return re != nullptr && RE2::PartialMatch(text, *re);
+}
+
+// Rewrites a mangled C++ (_Z...) or Rust v0 (_R...) symbol into a readable name without
+// parameters; other names are returned unchanged.
+std::string demangle_symbol(std::string_view name);
+
+}  // namespace culprit::report

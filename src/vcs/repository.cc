@@ -1,0 +1,345 @@
+#include "vcs/repository.h"
+
+#include <git2.h>
+#include <git2/sys/repository.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+namespace culprit::vcs {
+
+namespace {
+
+void ensure_libgit2_initialized() {
+  // libgit2 keeps global state (allocators, caches, TLS for errors) that must exist before any
+  // other call; a function-local static makes the one initialisation thread-safe.
+  static const int initialized = git_libgit2_init();
+  (void)initialized;
+}
+
+// The last libgit2 error as text, for messages about failures that are not the user's input.
+std::string libgit2_reason() {
+  const git_error* error = git_error_last();
+  if (error == nullptr || error->message == nullptr) return "unknown libgit2 error";
+  std::string reason = error->message;
+  std::replace(reason.begin(), reason.end(), '\n', ' ');
+  return reason;
+}
+
+// Owning handles for the libgit2 objects used here: each frees with its own function.
+template <typename T, void (*Free)(T*)>
+struct FreeWith {
+  void operator()(T* object) const { Free(object); }
+};
+using ObjectPtr = std::unique_ptr<git_object, FreeWith<git_object, git_object_free>>;
+using CommitPtr = std::unique_ptr<git_commit, FreeWith<git_commit, git_commit_free>>;
+using TreePtr = std::unique_ptr<git_tree, FreeWith<git_tree, git_tree_free>>;
+using RevwalkPtr = std::unique_ptr<git_revwalk, FreeWith<git_revwalk, git_revwalk_free>>;
+using ReferencePtr = std::unique_ptr<git_reference, FreeWith<git_reference, git_reference_free>>;
+using ReferenceIteratorPtr =
+    std::unique_ptr<git_reference_iterator,
+                    FreeWith<git_reference_iterator, git_reference_iterator_free>>;
+using IndexPtr = std::unique_ptr<git_index, FreeWith<git_index, git_index_free>>;
+
+Oid to_oid(const git_oid& oid) {
+  Oid result;
+  static_assert(sizeof oid.id == sizeof result.bytes);
+  std::copy(std::begin(oid.id), std::end(oid.id), result.bytes.begin());
+  return result;
+}
+
+std::string to_hex(const git_oid& oid) {
+  char text[GIT_OID_HEXSZ + 1];
+  git_oid_tostr(text, sizeof text, &oid);
+  return text;
+}
+
+// Any revision, peeled to the commit it names.
+Result<CommitPtr> lookup_commit(git_repository* repo, const std::string& revision) {
+  git_object* object = nullptr;
+  if (revision.empty() || git_revparse_single(&object, repo, revision.c_str()) != 0) {
+    return make_error("unknown revision: " + revision);
+  }
+  ObjectPtr named(object);
+  git_object* peeled = nullptr;
+  if (git_object_peel(&peeled, named.get(), GIT_OBJECT_COMMIT) != 0) {
+    return make_error("revision is not a commit: " + revision);
+  }
+  return CommitPtr(reinterpret_cast<git_commit*>(peeled));
+}
+
+Result<git_oid> resolve_oid(git_repository* repo, const std::string& revision) {
+  Result<CommitPtr> commit = lookup_commit(repo, revision);
+  if (!commit.ok()) return commit.error();
+  return *git_commit_id(commit->get());
+}
+
+Person to_person(const git_signature* signature) {
+  Person person;
+  if (signature == nullptr) return person;
+  person.name = signature->name != nullptr ? signature->name : "";
+  person.email = signature->email != nullptr ? signature->email : "";
+  person.time = signature->when.time;
+  return person;
+}
+
+std::vector<Trailer> parse_trailers(const char* message) {
+  std::vector<Trailer> trailers;
+  git_message_trailer_array parsed{};
+  if (git_message_trailers(&parsed, message) != 0) return trailers;
+  trailers.reserve(parsed.count);
+  for (std::size_t i = 0; i < parsed.count; ++i) {
+    trailers.push_back(Trailer{parsed.trailers[i].key, parsed.trailers[i].value});
+  }
+  git_message_trailer_array_free(&parsed);
+  return trailers;
+}
+
+}  // namespace
+
+void Repository::Deleter::operator()(git_repository* repo) const {
+  git_repository_free(repo);
+}
+
+Repository::Repository(std::unique_ptr<git_repository, Deleter> repo, std::string path)
+    : repo_(std::move(repo)), path_(std::move(path)) {}
+Repository::Repository(Repository&&) noexcept = default;
+Repository& Repository::operator=(Repository&&) noexcept = default;
+Repository::~Repository() = default;
+
+Result<Repository> Repository::open(const std::string& path) {
+  ensure_libgit2_initialized();
+  git_repository* repo = nullptr;
+  // No search upwards: a directory that is not itself a repository (or its work tree) must not
+  // silently open whatever repository happens to contain it.
+  if (path.empty() ||
+      git_repository_open_ext(&repo, path.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0) {
+    return make_error("not a git repository: " + path);
+  }
+  return Repository(std::unique_ptr<git_repository, Deleter>(repo), path);
+}
+
+Result<std::string> Repository::resolve(const std::string& revision) const {
+  Result<git_oid> oid = resolve_oid(raw(), revision);
+  if (!oid.ok()) return oid.error();
+  return to_hex(*oid);
+}
+
+Result<CommitInfo> Repository::commit(const std::string& hash) const {
+  Result<CommitPtr> found = lookup_commit(raw(), hash);
+  if (!found.ok()) return found.error();
+  git_commit* commit = found->get();
+
+  CommitInfo info;
+  info.hash = to_hex(*git_commit_id(commit));
+  info.tree = to_hex(*git_commit_tree_id(commit));
+  const char* message = git_commit_message(commit);
+  info.message = message != nullptr ? message : "";
+  info.title = info.message.substr(0, info.message.find('\n'));
+  info.author = to_person(git_commit_author(commit));
+  info.committer = to_person(git_commit_committer(commit));
+  const unsigned parent_count = git_commit_parentcount(commit);
+  for (unsigned i = 0; i < parent_count; ++i) {
+    info.parents.push_back(to_hex(*git_commit_parent_id(commit, i)));
+  }
+  info.trailers = parse_trailers(info.message.c_str());
+  return info;
+}
+
+Result<bool> Repository::is_ancestor(const std::string& ancestor,
+                                     const std::string& descendant) const {
+  Result<git_oid> ancestor_oid = resolve_oid(raw(), ancestor);
+  if (!ancestor_oid.ok()) return ancestor_oid.error();
+  Result<git_oid> descendant_oid = resolve_oid(raw(), descendant);
+  if (!descendant_oid.ok()) return descendant_oid.error();
+  if (git_oid_equal(&*ancestor_oid, &*descendant_oid)) return true;
+  const int answer = git_graph_descendant_of(raw(), &*descendant_oid, &*ancestor_oid);
+  if (answer < 0) {
+    return make_error("cannot tell whether " + ancestor + " is an ancestor of " + descendant +
+                      ": " + libgit2_reason());
+  }
+  return answer == 1;
+}
+
+Result<std::vector<std::string>> Repository::merge_bases(const std::string& a,
+                                                         const std::string& b) const {
+  Result<git_oid> a_oid = resolve_oid(raw(), a);
+  if (!a_oid.ok()) return a_oid.error();
+  Result<git_oid> b_oid = resolve_oid(raw(), b);
+  if (!b_oid.ok()) return b_oid.error();
+  git_oidarray bases{};
+  const int status = git_merge_bases(&bases, raw(), &*a_oid, &*b_oid);
+  if (status == GIT_ENOTFOUND) return std::vector<std::string>{};  // unrelated histories
+  if (status != 0) {
+    return make_error("cannot find the merge bases of " + a + " and " + b + ": " +
+                      libgit2_reason());
+  }
+  std::vector<std::string> hashes;
+  hashes.reserve(bases.count);
+  for (std::size_t i = 0; i < bases.count; ++i) hashes.push_back(to_hex(bases.ids[i]));
+  git_oidarray_dispose(&bases);
+  return hashes;
+}
+
+Result<std::vector<Tag>> Repository::tags() const {
+  git_reference_iterator* raw_iterator = nullptr;
+  if (git_reference_iterator_glob_new(&raw_iterator, raw(), "refs/tags/*") != 0) {
+    return make_error("cannot list the tags of " + path_ + ": " + libgit2_reason());
+  }
+  ReferenceIteratorPtr iterator(raw_iterator);
+  std::vector<Tag> tags;
+  git_reference* raw_reference = nullptr;
+  int status = 0;
+  while ((status = git_reference_next(&raw_reference, iterator.get())) == 0) {
+    ReferencePtr reference(raw_reference);
+    git_object* peeled = nullptr;
+    // Tags of trees or blobs (and broken ones) have no commit to offer: leave them out.
+    if (git_reference_peel(&peeled, reference.get(), GIT_OBJECT_COMMIT) != 0) continue;
+    ObjectPtr commit(peeled);
+    tags.push_back(Tag{git_reference_shorthand(reference.get()), to_hex(*git_object_id(peeled))});
+  }
+  if (status != GIT_ITEROVER) {
+    return make_error("cannot list the tags of " + path_ + ": " + libgit2_reason());
+  }
+  std::sort(tags.begin(), tags.end(), [](const Tag& a, const Tag& b) { return a.name < b.name; });
+  return tags;
+}
+
+Result<CommitGraph> Repository::graph(const std::vector<std::string>& tips,
+                                      const std::vector<std::string>& hidden) const {
+  git_revwalk* raw_walk = nullptr;
+  if (git_revwalk_new(&raw_walk, raw()) != 0) {
+    return make_error("cannot walk the history of " + path_ + ": " + libgit2_reason());
+  }
+  RevwalkPtr walk(raw_walk);
+  git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
+  for (const std::string& tip : tips) {
+    Result<git_oid> oid = resolve_oid(raw(), tip);
+    if (!oid.ok()) return oid.error();
+    if (git_revwalk_push(walk.get(), &*oid) != 0) return make_error("unknown revision: " + tip);
+  }
+  for (const std::string& revision : hidden) {
+    Result<git_oid> oid = resolve_oid(raw(), revision);
+    if (!oid.ok()) return oid.error();
+    if (git_revwalk_hide(walk.get(), &*oid) != 0) {
+      return make_error("unknown revision: " + revision);
+    }
+  }
+
+  CommitGraph::Builder builder;
+  // How many parents each commit declares (saturated): where the graph keeps fewer, the others
+  // must be outside the walk, which is checked once the graph is built.
+  std::vector<std::uint8_t> declared_parents;
+  std::vector<Oid> parents;
+  git_oid oid;
+  int status = 0;
+  while ((status = git_revwalk_next(&oid, walk.get())) == 0) {
+    git_commit* raw_commit = nullptr;
+    if (git_commit_lookup(&raw_commit, raw(), &oid) != 0) {
+      return make_error("cannot read commit " + to_hex(oid) + ": " + libgit2_reason());
+    }
+    CommitPtr commit(raw_commit);
+    const unsigned parent_count = git_commit_parentcount(commit.get());
+    parents.clear();
+    for (unsigned i = 0; i < parent_count; ++i) {
+      parents.push_back(to_oid(*git_commit_parent_id(commit.get(), i)));
+    }
+    builder.add(to_oid(oid), parents, git_commit_time(commit.get()));
+    declared_parents.push_back(static_cast<std::uint8_t>(std::min(parent_count, 255u)));
+  }
+  if (status != GIT_ITEROVER) {
+    return make_error("cannot walk the history of " + path_ + ": " + libgit2_reason());
+  }
+  CommitGraph graph = std::move(builder).build();
+
+  // Defence against a walk order that is not parents-first: the builder would silently drop the
+  // edge to a parent that comes later, and the search would then run on a wrong history.
+  for (CommitGraph::Index node = 0; node < graph.size(); ++node) {
+    if (graph.parents(node).size() >= declared_parents[node]) continue;
+    git_oid child;
+    std::copy(graph.id(node).bytes.begin(), graph.id(node).bytes.end(), std::begin(child.id));
+    git_commit* raw_commit = nullptr;
+    if (git_commit_lookup(&raw_commit, raw(), &child) != 0) continue;
+    CommitPtr commit(raw_commit);
+    for (unsigned i = 0; i < git_commit_parentcount(commit.get()); ++i) {
+      const auto parent = graph.find(to_oid(*git_commit_parent_id(commit.get(), i)));
+      if (parent && *parent > node) {
+        return make_error("history of " + path_ + " was not walked parents first at " +
+                          to_hex(child));
+      }
+    }
+  }
+  return graph;
+}
+
+Worktree::Worktree(Repository repo, std::string dir)
+    : repo_(std::make_unique<Repository>(std::move(repo))), dir_(std::move(dir)) {}
+Worktree::Worktree(Worktree&&) noexcept = default;
+Worktree& Worktree::operator=(Worktree&&) noexcept = default;
+Worktree::~Worktree() = default;
+
+Result<Worktree> Worktree::create(const std::string& repository_path, const std::string& dir) {
+  std::string directory = dir;
+  while (directory.size() > 1 && directory.back() == '/') directory.pop_back();
+  if (directory.empty()) return make_error("invalid worktree directory: " + dir);
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (error) return make_error("cannot create worktree " + directory + ": " + error.message());
+  if (!std::filesystem::is_directory(directory)) {
+    return make_error("worktree is not a directory: " + directory);
+  }
+
+  // A handle of our own: the redirections below live only in its memory, so the user's
+  // repository (its work tree, .git/index, HEAD and refs) is never written.
+  Result<Repository> repo = Repository::open(repository_path);
+  if (!repo.ok()) return repo.error();
+  if (git_repository_set_workdir(repo->raw(), directory.c_str(), /*update_gitlink=*/0) != 0) {
+    return make_error("cannot use " + directory + " as a worktree: " + libgit2_reason());
+  }
+  const std::string index_path = directory + ".index";
+  git_index* raw_index = nullptr;
+  if (git_index_open(&raw_index, index_path.c_str()) != 0) {
+    return make_error("cannot open worktree index " + index_path + ": " + libgit2_reason());
+  }
+  IndexPtr index(raw_index);
+  if (git_repository_set_index(repo->raw(), index.get()) != 0) {
+    return make_error("cannot use worktree index " + index_path + ": " + libgit2_reason());
+  }
+  return Worktree(std::move(repo).value(), directory);
+}
+
+Status Worktree::checkout(const std::string& commit) {
+  git_repository* repo = repo_->raw();
+  Result<CommitPtr> target = lookup_commit(repo, commit);
+  if (!target.ok()) return target.error();
+  const std::string hash = to_hex(*git_commit_id(target->get()));
+
+  git_index* raw_index = nullptr;
+  if (git_repository_index(&raw_index, repo) != 0) {
+    return make_error("cannot open the index of worktree " + dir_ + ": " + libgit2_reason());
+  }
+  IndexPtr index(raw_index);
+
+  git_checkout_options options;
+  git_checkout_options_init(&options, GIT_CHECKOUT_OPTIONS_VERSION);
+  // FORCE makes the directory match the target whatever it holds now; untracked files (build
+  // output) stay because REMOVE_UNTRACKED is not set. The baseline is the worktree's own index,
+  // i.e. what the previous checkout wrote, not the user's HEAD: tracked files that the target
+  // lacks are removed, and the index's stat data lets unchanged files be skipped untouched.
+  options.checkout_strategy = GIT_CHECKOUT_FORCE;
+  options.baseline_index = index.get();
+
+  current_.reset();
+  if (git_checkout_tree(repo, reinterpret_cast<const git_object*>(target->get()), &options) != 0) {
+    return make_error("cannot check out " + commit + " in " + dir_ + ": " + libgit2_reason());
+  }
+  if (git_index_write(index.get()) != 0) {
+    return make_error("cannot write the index of worktree " + dir_ + ": " + libgit2_reason());
+  }
+  current_ = hash;
+  return {};
+}
+
+}  // namespace culprit::vcs

@@ -1,0 +1,418 @@
+// End-to-end tests of `culprit bisect` with the command backend: the real binary on real git
+// repositories, with build and test commands run for real.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "store/store.h"
+#include "support/history.h"
+#include "support/test_support.h"
+
+extern char** environ;
+
+namespace culprit::testing {
+namespace {
+
+using nlohmann::json;
+
+// A test command that crashes exactly on the commits that have CULPRIT as ancestor-or-self (a
+// deterministic reproducer), asking git about the repository at REPO.
+const char* kOracleScript = R"(#!/bin/sh
+# oracle.sh REPO CULPRIT COMMIT [LOG]
+[ -n "$4" ] && echo "run $3 ${CULPRIT_RUN:-?}" >> "$4"
+if git -C "$1" merge-base --is-ancestor "$2" "$3"; then
+  echo "BUG: planted crash"
+  exit 1
+fi
+exit 0
+)";
+
+struct Bisection {
+  CommandOutput output;
+  json result;
+};
+
+Bisection run_culprit(const std::vector<std::string>& args, const std::string& json_path) {
+  std::vector<std::string> argv = {CULPRIT_BINARY, "bisect"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back("--json");
+  argv.push_back(json_path);
+  Bisection bisection;
+  bisection.output = run_command(argv);
+  std::ifstream in(json_path);
+  if (in) bisection.result = json::parse(in, nullptr, false);
+  return bisection;
+}
+
+std::string oracle_test(const std::string& script, const std::string& repo,
+                        const std::string& culprit, const std::string& log = "") {
+  return "sh " + script + " " + repo + " " + culprit + " \"$CULPRIT_COMMIT\"" +
+         (log.empty() ? "" : " " + log);
+}
+
+int bisect_steps(const json& result) {
+  int steps = 0;
+  for (const json& step : result["steps"]) steps += step["phase"] == "bisect";
+  return steps;
+}
+
+// Number of commits `git bisect run` tests to find `culprit` between `good` and `bad`, in `clone`.
+int git_bisect_steps(const std::string& clone, const std::string& oracle, const std::string& repo,
+                     const std::string& bad, const std::string& good, const std::string& culprit) {
+  std::string counter = clone + "/../counter-" + culprit;
+  git(clone, {"bisect", "start", bad, good});
+  CommandOutput run = run_command(
+      {"git", "-C", clone, "bisect", "run", "sh", "-c",
+       "echo x >> " + counter + "; sh " + oracle + " " + repo + " " + culprit +
+           " \"$(git rev-parse HEAD)\""});
+  std::string first_bad = culprit.substr(0, 12);
+  EXPECT_NE(run.output.find(culprit + " is the first bad commit"), std::string::npos)
+      << run.output;
+  git(clone, {"bisect", "reset"});
+  std::string lines = read_file(counter);
+  return static_cast<int>(std::count(lines.begin(), lines.end(), '\n'));
+}
+
+class BisectCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    oracle_ = dir_ / "oracle.sh";
+    write_file(oracle_, kOracleScript);
+  }
+  TempDir dir_;
+  std::string oracle_;
+};
+
+// For every commit of a 200+-commit history with merges as the culprit, a deterministic test finds
+// it, in no more steps in total than `git bisect run` on the same repository and oracle.
+TEST_F(BisectCommandTest, FindsEveryCulpritWithNoMoreStepsThanGitBisect) {
+  std::string repo = dir_ / "repo";
+  History history = make_merge_history(210, 7);
+  std::vector<std::string> hashes = write_history(history, repo);
+  ASSERT_GE(hashes.size(), 200u);
+  const std::string good = hashes[0];
+  const std::string bad = hashes[history.tip];
+  std::set<std::string> ancestors;
+  {
+    std::istringstream list(git(repo, {"rev-list", bad, "^" + good}));
+    for (std::string hash; list >> hash;) ancestors.insert(hash);
+  }
+  std::vector<std::string> culprits(ancestors.begin(), ancestors.end());
+  ASSERT_GE(culprits.size(), 200u);
+
+  // Two workers (the machine has two cores), each with its own clone for git bisect.
+  struct Totals {
+    int culprit_steps = 0;
+    int git_steps = 0;
+    std::vector<std::string> wrong;
+  };
+  auto worker = [&](int part) {
+    Totals totals;
+    std::string clone = dir_ / ("clone" + std::to_string(part));
+    must_run({"git", "clone", "-q", repo, clone});
+    for (std::size_t i = part; i < culprits.size(); i += 2) {
+      const std::string& culprit = culprits[i];
+      std::string state = dir_ / ("state-" + culprit + ".db");
+      Bisection bisection = run_culprit(
+          {"--repo", repo, "--bad", bad, "--good", good, "--runs", "1", "--state", state,
+           "--build", "test ! -e broken", "--test", oracle_test(oracle_, repo, culprit)},
+          dir_ / ("result-" + culprit + ".json"));
+      if (bisection.output.exit_status != 0 || bisection.result["culprit"] != culprit) {
+        totals.wrong.push_back(culprit + ": " + bisection.output.output.substr(0, 2000));
+        continue;
+      }
+      totals.culprit_steps += bisect_steps(bisection.result);
+      totals.git_steps += git_bisect_steps(clone, oracle_, repo, bad, good, culprit);
+    }
+    return totals;
+  };
+  auto first = std::async(std::launch::async, worker, 0);
+  Totals second = worker(1);
+  Totals totals = first.get();
+  totals.culprit_steps += second.culprit_steps;
+  totals.git_steps += second.git_steps;
+  totals.wrong.insert(totals.wrong.end(), second.wrong.begin(), second.wrong.end());
+  EXPECT_TRUE(totals.wrong.empty()) << totals.wrong.size() << " wrong, first: " << totals.wrong[0];
+  std::cout << "[ steps ] culprit " << totals.culprit_steps << ", git bisect run "
+            << totals.git_steps << " over " << culprits.size() << " culprits\n";
+  EXPECT_LE(totals.culprit_steps, totals.git_steps);
+}
+
+// Commits whose build fails are skipped: the culprit is still found when it builds, and the result
+// is inconclusive, listing exactly the untestable stretch and the first bad commit, when it does not.
+TEST_F(BisectCommandTest, SkipsCommitsThatDoNotBuild) {
+  std::string repo = dir_ / "repo";
+  History history = make_linear_history(40);
+  for (int i : {10, 11, 12, 25}) history.commits[i].broken = true;
+  std::vector<std::string> hashes = write_history(history, repo);
+  auto bisect = [&](int culprit) {
+    return run_culprit({"--repo", repo, "--bad", hashes[39], "--good", hashes[0], "--runs", "1",
+                        "--state", dir_ / ("s" + std::to_string(culprit) + ".db"), "--build",
+                        "test ! -e broken", "--test", oracle_test(oracle_, repo, hashes[culprit])},
+                       dir_ / ("r" + std::to_string(culprit) + ".json"));
+  };
+  for (int culprit : {9, 14, 24, 27, 30}) {
+    Bisection found = bisect(culprit);
+    EXPECT_EQ(found.output.exit_status, 0) << found.output.output;
+    EXPECT_EQ(found.result["culprit"], hashes[culprit]) << culprit;
+  }
+  Bisection stuck = bisect(11);
+  EXPECT_EQ(stuck.output.exit_status, 3) << stuck.output.output;
+  EXPECT_EQ(stuck.result["result"], "inconclusive");
+  std::set<std::string> expected = {hashes[10], hashes[11], hashes[12], hashes[13]};
+  std::set<std::string> candidates(stuck.result["candidates"].begin(),
+                                   stuck.result["candidates"].end());
+  EXPECT_EQ(candidates, expected);
+  EXPECT_NE(stuck.output.output.find("bisection is inconclusive"), std::string::npos);
+  bool skipped = false;
+  for (const json& step : stuck.result["steps"]) skipped |= step["verdict"] == "skip";
+  EXPECT_TRUE(skipped);
+}
+
+// The syzbot-style log lines are printed, in order.
+TEST_F(BisectCommandTest, PrintsSyzbotStyleLog) {
+  std::string repo = dir_ / "repo";
+  std::vector<std::string> hashes = write_history(make_linear_history(20), repo);
+  std::string log_file = dir_ / "bisect.log";
+  Bisection bisection = run_culprit(
+      {"--repo", repo, "--bad", hashes[19], "--good", hashes[0], "--runs", "2", "--state",
+       dir_ / "s.db", "--log", log_file, "--test", oracle_test(oracle_, repo, hashes[7])},
+      dir_ / "r.json");
+  ASSERT_EQ(bisection.output.exit_status, 0) << bisection.output.output;
+  const std::string& out = bisection.output.output;
+  std::vector<std::string> expected_in_order = {
+      "bisecting cause commit starting from " + hashes[19],
+      "testing commit " + hashes[19],
+      "all runs: crashed: crashed (exit status 1)",
+      "# git bisect start " + hashes[19] + " " + hashes[0],
+      "Bisecting: ",
+      "# git bisect ",
+      "revisions tested: ",
+      "first bad commit: " + hashes[7] + " commit 7",
+  };
+  std::size_t at = 0;
+  for (const std::string& line : expected_in_order) {
+    std::size_t found = out.find(line, at);
+    ASSERT_NE(found, std::string::npos) << "missing after offset " << at << ": " << line << "\n"
+                                        << out;
+    at = found + line.size();
+  }
+  EXPECT_NE(out.find("all runs: OK"), std::string::npos);
+  EXPECT_EQ(read_file(log_file), out);
+  EXPECT_EQ(bisection.result["result"], "found");
+  EXPECT_EQ(bisection.result["runs"].get<int>(), 2 * bisection.result["commits_tested"].get<int>());
+  for (const char* field : {"candidates", "flags", "builds", "time", "steps"}) {
+    EXPECT_TRUE(bisection.result.contains(field)) << field;
+  }
+}
+
+// Release walk: without --good, tags reachable from bad are tried newest first until one is good.
+TEST_F(BisectCommandTest, WalksBackReleaseTags) {
+  std::string repo = dir_ / "repo";
+  History history = make_linear_history(60);
+  history.commits[5].tag = "v1.0";
+  history.commits[15].tag = "v1.1";
+  history.commits[25].tag = "v1.2";
+  history.commits[30].tag = "v2.0-rc1";
+  history.commits[35].tag = "v2.0";
+  history.commits[45].tag = "v2.0.1";
+  history.commits[50].tag = "not-a-release";
+  std::vector<std::string> hashes = write_history(history, repo);
+  Bisection found = run_culprit({"--repo", repo, "--bad", hashes[59], "--runs", "1", "--state",
+                                 dir_ / "a.db", "--test", oracle_test(oracle_, repo, hashes[20])},
+                                dir_ / "a.json");
+  ASSERT_EQ(found.output.exit_status, 0) << found.output.output;
+  EXPECT_EQ(found.result["culprit"], hashes[20]);
+  const std::string& out = found.output.output;
+  EXPECT_NE(out.find("picked [v2.0.1 v2.0 v1.2 v1.1 v1.0] out of 5 release tags"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("testing release v1.1"), std::string::npos);
+  EXPECT_EQ(out.find("testing release v1.0"), std::string::npos) << "walk must stop at v1.1";
+  // The range is narrowed to the last bad release: v1.2 (25) .. v1.1 (15).
+  EXPECT_NE(out.find("# git bisect start " + hashes[25] + " " + hashes[15]), std::string::npos);
+
+  // A bug older than every release tag: the horizon.
+  Bisection horizon = run_culprit({"--repo", repo, "--bad", hashes[59], "--runs", "1", "--state",
+                                   dir_ / "b.db", "--test", oracle_test(oracle_, repo, hashes[2])},
+                                  dir_ / "b.json");
+  EXPECT_EQ(horizon.output.exit_status, 3) << horizon.output.output;
+  EXPECT_EQ(horizon.result["result"], "horizon");
+  EXPECT_TRUE(horizon.result["culprit"].is_null());
+}
+
+// Fix mode: the first commit where the crash no longer happens.
+TEST_F(BisectCommandTest, FindsTheFixingCommit) {
+  std::string repo = dir_ / "repo";
+  std::vector<std::string> hashes = write_history(make_merge_history(80, 3), repo);
+  // Crashes on commits that have the bug (ancestor-or-self 3) and not the fix.
+  std::string bug = hashes[0];  // present everywhere: "not yet introduced" is issue 6
+  std::string fix;
+  std::string tip = git(repo, {"rev-parse", "main"});
+  std::istringstream first_parents(git(repo, {"rev-list", "--first-parent", "--reverse", "main"}));
+  std::vector<std::string> mainline;
+  for (std::string hash; first_parents >> hash;) mainline.push_back(hash);
+  fix = mainline[mainline.size() * 2 / 3];
+  std::string script = dir_ / "fix-oracle.sh";
+  write_file(script,
+             "#!/bin/sh\n"
+             "git -C \"$1\" merge-base --is-ancestor \"$3\" \"$CULPRIT_COMMIT\" && exit 0\n"
+             "git -C \"$1\" merge-base --is-ancestor \"$2\" \"$CULPRIT_COMMIT\" && exit 1\n"
+             "exit 0\n");
+  std::string test = "sh " + script + " " + repo + " " + bug + " " + fix;
+  Bisection result = run_culprit({"--repo", repo, "--mode", "fix", "--bad", mainline[5], "--runs",
+                                  "1", "--state", dir_ / "f.db", "--test", test},
+                                 dir_ / "f.json");
+  ASSERT_EQ(result.output.exit_status, 0) << result.output.output;
+  EXPECT_EQ(result.result["culprit"], fix);
+  EXPECT_NE(result.output.output.find("bisecting fixing commit since " + mainline[5]),
+            std::string::npos);
+  EXPECT_NE(result.output.output.find("first good commit: " + fix), std::string::npos);
+
+  // Still crashing at HEAD: nothing to find, like syzbot's "crash still not fixed".
+  std::string never_fixed = "sh " + script + " " + repo + " " + bug + " " + hashes[0] + "0";
+  Bisection unfixed = run_culprit(
+      {"--repo", repo, "--mode", "fix", "--bad", mainline[5], "--runs", "1", "--state",
+       dir_ / "g.db", "--test", oracle_test(oracle_, repo, bug)},
+      dir_ / "g.json");
+  EXPECT_EQ(unfixed.output.exit_status, 3) << unfixed.output.output;
+  EXPECT_NE(unfixed.output.output.find("crash still not fixed"), std::string::npos);
+  (void)tip;
+  (void)never_fixed;
+}
+
+// Bad input: one line naming the input, exit status 1 or 2, nothing recorded lost.
+TEST_F(BisectCommandTest, RejectsBadInputWithOneLine) {
+  std::string repo = dir_ / "repo";
+  std::vector<std::string> hashes = write_history(make_linear_history(10), repo);
+  auto expect_error = [&](std::vector<std::string> args, int status, const std::string& text) {
+    args.insert(args.begin(), {CULPRIT_BINARY, "bisect"});
+    CommandOutput out = run_command(args);
+    EXPECT_EQ(out.exit_status, status) << out.output;
+    EXPECT_NE(out.output.find(text), std::string::npos) << out.output;
+    EXPECT_EQ(out.output.find("terminate called"), std::string::npos) << out.output;
+  };
+  std::string state = dir_ / "s.db";
+  expect_error({"--repo", dir_.path(), "--bad", "HEAD", "--test", "true", "--state", state}, 1,
+               "not a git repository: " + dir_.path());
+  expect_error({"--repo", repo, "--bad", "v9.9", "--test", "true", "--state", state}, 1,
+               "unknown revision: v9.9");
+  expect_error({"--repo", repo, "--bad", hashes[3], "--good", hashes[6], "--test", "true",
+                "--state", state},
+               1, "is not an ancestor of bad commit");
+  expect_error({"--repo", repo, "--bad", hashes[9], "--good", hashes[0], "--runs", "1",
+                "--test", "./no-such-test-command", "--state", state},
+               1, "not found");
+  expect_error({"--repo", repo, "--bad", hashes[9], "--runs", "0", "--test", "true"}, 2,
+               "--runs");
+  expect_error({"--repo", repo, "--bad", hashes[9], "--test"}, 2, "--test");
+  // A different job on the same state file.
+  expect_error({"--repo", repo, "--bad", hashes[8], "--good", hashes[0], "--runs", "1",
+                "--test", "true", "--state", state},
+               1, "holds a different job");
+  // A hanging test is a crash titled as a hang, not a stuck bisection.
+  Bisection hang = run_culprit({"--repo", repo, "--bad", hashes[9], "--good", hashes[0], "--runs",
+                                "1", "--state", dir_ / "h.db", "--test-timeout", "1", "--test",
+                                "sleep 30"},
+                               dir_ / "h.json");
+  EXPECT_NE(hang.output.output.find("hang"), std::string::npos) << hang.output.output;
+  EXPECT_EQ(hang.result["culprit"], hashes[1]);
+}
+
+// kill -9 in the middle of a bisection, then the same command again: same answer, and nothing that
+// was recorded is built or run again.
+TEST_F(BisectCommandTest, ResumesAfterKill) {
+  std::string repo = dir_ / "repo";
+  std::vector<std::string> hashes = write_history(make_merge_history(60, 11), repo);
+  std::string bad = git(repo, {"rev-parse", "main"});
+  std::string culprit = hashes[23];
+  std::string runs_log = dir_ / "runs.log";
+  std::string builds_log = dir_ / "builds.log";
+  std::string state = dir_ / "state.db";
+  std::vector<std::string> args = {
+      CULPRIT_BINARY, "bisect", "--repo", repo, "--bad", bad, "--good", hashes[0],
+      "--runs", "3", "--state", state, "--json", dir_ / "resume.json",
+      "--build", "echo \"$CULPRIT_COMMIT\" >> " + builds_log,
+      "--test", "sleep 0.2; " + oracle_test(oracle_, repo, culprit, runs_log)};
+
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  // Wait for a few recorded runs, then kill it without warning.
+  for (int i = 0; i < 600; ++i) {
+    std::string runs = read_file(runs_log);
+    if (std::count(runs.begin(), runs.end(), '\n') >= 8) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the bisection finished before it could be killed";
+
+  // What the store holds now.
+  std::set<std::pair<std::string, int>> recorded_runs;  // (tree, run index)
+  std::set<std::string> complete_trees;
+  {
+    auto store = store::Store::open(state);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    auto jobs = store->jobs();
+    ASSERT_TRUE(jobs.ok());
+    ASSERT_EQ(jobs->size(), 1u);
+    for (const std::string& hash : hashes) {
+      std::string tree = git(repo, {"rev-parse", hash + "^{tree}"});
+      auto runs = store->runs(jobs->front().id, tree);
+      ASSERT_TRUE(runs.ok());
+      for (const auto& run : *runs) recorded_runs.insert({tree, run.index});
+      if (runs->size() == 3) complete_trees.insert(tree);
+    }
+  }
+  ASSERT_FALSE(recorded_runs.empty());
+  std::string builds_logged = read_file(builds_log);
+  std::size_t builds_before = std::count(builds_logged.begin(), builds_logged.end(), '\n');
+  std::string runs_before = read_file(runs_log);
+
+  CommandOutput again = run_command(args);
+  ASSERT_EQ(again.exit_status, 0) << again.output;
+  EXPECT_NE(again.output.find("resuming job"), std::string::npos);
+  json result = json::parse(read_file(dir_ / "resume.json"));
+  EXPECT_EQ(result["culprit"], culprit);
+
+  // Runs and builds of the second invocation.
+  std::string runs_after = read_file(runs_log).substr(runs_before.size());
+  std::istringstream lines(runs_after);
+  std::string word, commit;
+  int index = 0;
+  while (lines >> word >> commit >> index) {
+    std::string tree = git(repo, {"rev-parse", commit + "^{tree}"});
+    EXPECT_FALSE(recorded_runs.count({tree, index})) << "re-ran a recorded run: " << commit;
+  }
+  std::string builds_all = read_file(builds_log);
+  std::istringstream built_after(builds_all);
+  std::size_t line_no = 0;
+  for (std::string hash; built_after >> hash; ++line_no) {
+    if (line_no < builds_before) continue;
+    std::string tree = git(repo, {"rev-parse", hash + "^{tree}"});
+    EXPECT_FALSE(complete_trees.count(tree)) << "rebuilt a fully tested commit: " << hash;
+  }
+}
+
+}  // namespace
+}  // namespace culprit::testing
