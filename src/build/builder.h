@@ -14,6 +14,7 @@ struct BuildRequest {
   std::string checkout_dir;  // the commit's files
   std::string commit;        // 40 hex digits
   std::map<std::string, std::string> env;  // extra environment (CULPRIT_COMMIT, ...)
+  std::string job_dir;  // the job's folder beside the store, for build trees and artifacts
 };
 
 struct BuildResult {

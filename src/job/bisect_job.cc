@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "base/sha256.h"
+#include "report/report.h"
 #include "search/bisector.h"
 #include "search/release_tags.h"
 #include "search/verdict_policy.h"
@@ -78,8 +79,8 @@ struct TestedCommit {
 class Driver {
  public:
   Driver(const BisectOptions& options, build::Builder& builder, run::Runner& runner, JobLog& log,
-         vcs::Repository repo, store::Store store, store::JobRecord job, vcs::Worktree worktree,
-         std::unique_ptr<search::VerdictPolicy> policy)
+         vcs::Repository repo, store::Store store, store::JobRecord job, std::string job_dir,
+         vcs::Worktree worktree, std::unique_ptr<search::VerdictPolicy> policy)
       : options_(options),
         builder_(builder),
         runner_(runner),
@@ -87,6 +88,7 @@ class Driver {
         repo_(std::move(repo)),
         store_(std::move(store)),
         job_(std::move(job)),
+        job_dir_(std::move(job_dir)),
         worktree_(std::move(worktree)),
         policy_(std::move(policy)) {
     log_.set_sink([this](const std::string& line) { (void)store_.append_log(job_.id, line); });
@@ -115,6 +117,7 @@ class Driver {
   vcs::Repository repo_;
   store::Store store_;
   store::JobRecord job_;
+  std::string job_dir_;
   vcs::Worktree worktree_;
   std::unique_ptr<search::VerdictPolicy> policy_;
 
@@ -150,6 +153,7 @@ Result<store::BuildRecord> Driver::build_commit(const std::string& commit, const
   request.checkout_dir = worktree_.dir();
   request.commit = commit;
   request.env = commit_env(commit);
+  request.job_dir = job_dir_;
   build::BuildResult built = builder_.build(request);
   store::BuildRecord record;
   record.tree = tree;
@@ -232,6 +236,7 @@ Result<TestedCommit> Driver::test(const std::string& commit, const std::string& 
       run::RunRequest request;
       request.checkout_dir = worktree_.dir();
       request.commit = commit;
+      request.job_dir = job_dir_;
       if (!options_.artifact.empty()) request.artifact = worktree_.dir() + "/" + options_.artifact;
       std::optional<Error> store_error;
       auto batch_start = Clock::now();
@@ -243,6 +248,13 @@ Result<TestedCommit> Driver::test(const std::string& commit, const std::string& 
         record.title = run.outcome == RunOutcome::infra_error && run.title.empty() ? run.error
                                                                                   : run.title;
         record.exit_status = run.exit_status;
+        // A crash report on the console names the crash better than an exit status or a timeout.
+        if (run.outcome == RunOutcome::crashed) {
+          if (auto crash = report::parse_first(run.console)) {
+            record.title = crash->title;
+            record.type = crash->type;
+          }
+        }
         record.duration_s = run.duration_s;
         record.console = run.console;
         if (Status stored = store_.put_run(job_.id, record); !stored.ok() && !store_error) {
@@ -635,7 +647,7 @@ Result<BisectResult> run_bisect(const BisectOptions& options, build::Builder& bu
   auto worktree = vcs::Worktree::create(repo_path, job_dir + "/checkout");
   if (!worktree) return worktree.error();
 
-  Driver driver(options, builder, runner, log, std::move(*repo), std::move(*store), job,
+  Driver driver(options, builder, runner, log, std::move(*repo), std::move(*store), job, job_dir,
                 std::move(*worktree), std::move(*policy));
   return driver.run(*bad, goods);
 }

@@ -14,6 +14,7 @@ struct RunRequest {
   std::string checkout_dir;
   std::string commit;
   std::string artifact;  // absolute path, may be empty
+  std::string job_dir;   // the job's folder beside the store, for consoles and other artifacts
 };
 
 // One run of the reproducer: how it ended and what it printed.
