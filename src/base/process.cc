@@ -1,5 +1,7 @@
 #include "base/process.h"
 
+#include "base/interrupt.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -205,6 +207,7 @@ Result<ProcessResult> run_process(const ProcessSpec& spec) {
   write_end.reset();
   if (!spawned.ok()) return spawned.error();
   const pid_t pid = *spawned;
+  register_child_group(pid);
 
   // A pidfd makes the child's exit wake poll() at once; without one we poll at an interval.
   UniqueFd pid_fd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
@@ -266,6 +269,7 @@ Result<ProcessResult> run_process(const ProcessSpec& spec) {
 
   // Whatever the child left running in its group goes with it (the zombie keeps the group id ours).
   kill(-pid, SIGKILL);
+  unregister_child_group(pid);
   const int status = reap(pid);
 
   ProcessResult result;

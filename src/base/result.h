@@ -16,12 +16,14 @@ struct Error {
   std::string message;
 };
 
-inline Error make_error(std::string message) { return Error{std::move(message)}; }
+inline Error make_error(std::string message) {
+  return Error{std::move(message)};
+}
 
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : data_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return data_.index() == 0; }
@@ -77,8 +79,8 @@ using Status = Result<void>;
 }  // namespace culprit
 
 // Early return of an error from a function that returns any Result.
-#define CULPRIT_TRY(expr)                                   \
-  do {                                                      \
-    auto&& culprit_try_result_ = (expr);                    \
+#define CULPRIT_TRY(expr)                                              \
+  do {                                                                 \
+    auto&& culprit_try_result_ = (expr);                               \
     if (!culprit_try_result_.ok()) return culprit_try_result_.error(); \
   } while (0)

@@ -77,7 +77,8 @@ int run_bisect_command(BisectFlags& flags) {
 Subcommand add_bisect_command(CLI::App& parent) {
   auto flags = std::make_shared<BisectFlags>();
   CLI::App* app = parent.add_subcommand(
-      "bisect", "Find the commit that introduced (or fixed) a crash by building and testing commits");
+      "bisect",
+      "Find the commit that introduced (or fixed) a crash by building and testing commits");
   job::BisectOptions& options = flags->options;
   app->add_option("--repo", options.repo, "Git repository to bisect (default: .)");
   app->add_option("--bad", options.bad,

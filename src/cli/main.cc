@@ -4,9 +4,11 @@
 #include <cstdio>
 #include <vector>
 
+#include "base/interrupt.h"
 #include "cli/subcommand.h"
 
 int main(int argc, char** argv) {
+  culprit::install_interrupt_handling();
   CLI::App app{"culprit: find the commit that introduced (or fixed) a crash", "culprit"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "culprit 0.1.0");

@@ -20,20 +20,27 @@ namespace culprit::job {
 
 std::string_view to_string(BisectResult::Kind kind) {
   switch (kind) {
-    case BisectResult::Kind::found: return "found";
-    case BisectResult::Kind::inconclusive: return "inconclusive";
-    case BisectResult::Kind::horizon: return "horizon";
-    case BisectResult::Kind::error: return "error";
+    case BisectResult::Kind::found:
+      return "found";
+    case BisectResult::Kind::inconclusive:
+      return "inconclusive";
+    case BisectResult::Kind::horizon:
+      return "horizon";
+    case BisectResult::Kind::error:
+      return "error";
   }
   return "error";
 }
 
 int exit_status(BisectResult::Kind kind) {
   switch (kind) {
-    case BisectResult::Kind::found: return 0;
+    case BisectResult::Kind::found:
+      return 0;
     case BisectResult::Kind::inconclusive:
-    case BisectResult::Kind::horizon: return 3;
-    case BisectResult::Kind::error: return 1;
+    case BisectResult::Kind::horizon:
+      return 3;
+    case BisectResult::Kind::error:
+      return 1;
   }
   return 1;
 }
@@ -47,7 +54,9 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::string short_hash(const std::string& hash) { return hash.substr(0, 12); }
+std::string short_hash(const std::string& hash) {
+  return hash.substr(0, 12);
+}
 
 // The last `count` non-empty lines of a build log: where compilers and make say what broke.
 std::vector<std::string> last_lines(const std::string& text, std::size_t count) {
@@ -139,12 +148,14 @@ class Driver {
 std::map<std::string, std::string> Driver::commit_env(const std::string& commit) const {
   std::map<std::string, std::string> env = {{"CULPRIT_COMMIT", commit},
                                             {"CULPRIT_CHECKOUT", worktree_.dir()}};
-  if (!options_.artifact.empty()) env["CULPRIT_ARTIFACT"] = worktree_.dir() + "/" + options_.artifact;
+  if (!options_.artifact.empty())
+    env["CULPRIT_ARTIFACT"] = worktree_.dir() + "/" + options_.artifact;
   return env;
 }
 
 // Checks `commit` out into the worktree and builds it; the build is recorded before returning.
-Result<store::BuildRecord> Driver::build_commit(const std::string& commit, const std::string& tree) {
+Result<store::BuildRecord> Driver::build_commit(const std::string& commit,
+                                                const std::string& tree) {
   built_tree_.reset();
   if (Status checked_out = worktree_.checkout(commit); !checked_out.ok()) {
     return checked_out.error();
@@ -211,7 +222,8 @@ Result<TestedCommit> Driver::test(const std::string& commit, const std::string& 
   bool build_final = build && (build->status == "failed" || build->status == "timed_out");
   // Build when nothing usable is recorded, or when runs are missing and the worktree holds another
   // build (a resumed job, or two trees tested alternately).
-  bool must_build = !build_final && (!build_usable || (!missing.empty() && built_tree_ != tested.tree));
+  bool must_build =
+      !build_final && (!build_usable || (!missing.empty() && built_tree_ != tested.tree));
   if (must_build) {
     auto built = build_commit(commit, tested.tree);
     if (!built) return built.error();
@@ -245,8 +257,8 @@ Result<TestedCommit> Driver::test(const std::string& commit, const std::string& 
         record.tree = tested.tree;
         record.index = run.index;
         record.outcome = std::string(to_string(run.outcome));
-        record.title = run.outcome == RunOutcome::infra_error && run.title.empty() ? run.error
-                                                                                  : run.title;
+        record.title =
+            run.outcome == RunOutcome::infra_error && run.title.empty() ? run.error : run.title;
         record.exit_status = run.exit_status;
         // A crash report on the console names the crash better than an exit status or a timeout.
         if (run.outcome == RunOutcome::crashed) {
@@ -282,10 +294,11 @@ Result<TestedCommit> Driver::test(const std::string& commit, const std::string& 
       tested.runs.push_back(run);
     }
     run_count_ += summaries.size();
-    tested.decision = phase == "start" ? policy_->learn_start(summaries) : policy_->decide(summaries);
+    tested.decision =
+        phase == "start" ? policy_->learn_start(summaries) : policy_->decide(summaries);
     const auto& labels = tested.decision.run_labels;
-    if (!labels.empty() &&
-        std::all_of(labels.begin(), labels.end(), [&](const std::string& l) { return l == labels[0]; })) {
+    if (!labels.empty() && std::all_of(labels.begin(), labels.end(),
+                                       [&](const std::string& l) { return l == labels[0]; })) {
       log_.print("all runs: {}", labels[0]);
     } else {
       for (std::size_t i = 0; i < labels.size(); ++i) log_.print("run #{}: {}", i, labels[i]);
@@ -405,11 +418,12 @@ nlohmann::json Driver::step_json(const TestedCommit& tested) const {
   for (const store::RunRecord& run : tested.runs) {
     runs.push_back({{"outcome", run.outcome}, {"title", run.title}});
   }
-  return {{"commit", tested.commit},
-          {"phase", tested.phase},
-          {"verdict", std::string(search::to_string(tested.verdict()))},
-          {"signature", tested.signature.empty() ? nlohmann::json() : nlohmann::json(tested.signature)},
-          {"runs", runs}};
+  return {
+      {"commit", tested.commit},
+      {"phase", tested.phase},
+      {"verdict", std::string(search::to_string(tested.verdict()))},
+      {"signature", tested.signature.empty() ? nlohmann::json() : nlohmann::json(tested.signature)},
+      {"runs", runs}};
 }
 
 BisectResult Driver::finish(BisectResult result) {
@@ -422,7 +436,8 @@ BisectResult Driver::finish(BisectResult result) {
   }
   double total = seconds_since(start_time_);
   log_.print("revisions tested: {}, total time: {} (build: {}, test: {})", revisions_tested_,
-             format_duration(total), format_duration(build_seconds_), format_duration(test_seconds_));
+             format_duration(total), format_duration(build_seconds_),
+             format_duration(test_seconds_));
   switch (result.kind) {
     case BisectResult::Kind::found: {
       auto info = repo_.commit(*result.culprit);
@@ -442,7 +457,9 @@ BisectResult Driver::finish(BisectResult result) {
       log_.line(cause() ? "oldest tested release already had the bug or it had test errors"
                         : "crash still not fixed or there were test errors");
       break;
-    case BisectResult::Kind::error: log_.print("error: {}", result.error); break;
+    case BisectResult::Kind::error:
+      log_.print("error: {}", result.error);
+      break;
   }
 
   nlohmann::json steps = nlohmann::json::array();
@@ -484,8 +501,8 @@ BisectResult Driver::run(const std::string& start, std::vector<std::string> good
   auto first = test(start, "start");
   if (!first) return fail(first.error());
   if (first->verdict() != Verdict::bad) {
-    return fail(make_error(fmt::format("the crash wasn't reproduced on the original commit {}",
-                                       short_hash(start))));
+    return fail(make_error(
+        fmt::format("the crash wasn't reproduced on the original commit {}", short_hash(start))));
   }
 
   // In git's terms: `git_bad` is the newer state, `git_goods` the older one.
@@ -558,7 +575,9 @@ BisectResult Driver::run(const std::string& start, std::vector<std::string> good
     if (tested->verdict() == Verdict::good) mark = cause() ? search::Mark::good : search::Mark::bad;
     bisector.mark(step.commit, mark);
     log_.print("# git bisect {} {}",
-               mark == search::Mark::good ? "good" : mark == search::Mark::bad ? "bad" : "skip",
+               mark == search::Mark::good  ? "good"
+               : mark == search::Mark::bad ? "bad"
+                                           : "skip",
                commit);
   }
 }
@@ -634,9 +653,9 @@ Result<BisectResult> run_bisect(const BisectOptions& options, build::Builder& bu
     auto jobs = store->jobs();
     if (!jobs) return jobs.error();
     if (!jobs->empty()) {
-      return make_error(fmt::format(
-          "state file {} holds a different job (job {}); use --state FILE for this one",
-          options.state_path, jobs->back().id));
+      return make_error(
+          fmt::format("state file {} holds a different job (job {}); use --state FILE for this one",
+                      options.state_path, jobs->back().id));
     }
     auto created = store->create_job(key, params.dump());
     if (!created) return created.error();

@@ -374,7 +374,6 @@ CollectedReport collect_report(std::string_view log, const OopsStart& oops) {
   }
   std::vector<std::size_t> candidates = candidate_lines(log, oops.pos);
   std::size_t next_candidate = 0;
-  std::size_t second_report_pos = 0;
   bool have_second_report = false;
   std::size_t text_lines = 0;
   bool skip_text = false;
@@ -394,22 +393,17 @@ CollectedReport collect_report(std::string_view log, const OopsStart& oops) {
       ++next_candidate;
     }
     if (next_candidate < candidates.size() && candidates[next_candidate] == cursor.line_start) {
-      bool matched_any = false;
       for (const CompiledKind& kind : rules.kinds) {
         if (!line_starts_oops(line, kind)) continue;
-        matched_any = true;
         out.end_pos = cursor.line_end;
         if (!is_oops_line && !have_second_report &&
             !contains_match(rules.continuation_headers.get(), line)) {
-          second_report_pos = cursor.line_start;
           have_second_report = true;
         }
       }
-      (void)matched_any;
       if (!is_oops_line && !have_second_report) {
         for (std::string_view info : source.info_with_stack) {
           if (contains(line, info)) {
-            second_report_pos = cursor.line_start;
             have_second_report = true;
             break;
           }
@@ -444,7 +438,6 @@ CollectedReport collect_report(std::string_view log, const OopsStart& oops) {
     out.text += '\n';
     if (!have_second_report || oops.context.has_tag()) out.report_end = out.text.size();
   }
-  (void)second_report_pos;
   return out;
 }
 

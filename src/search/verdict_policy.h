@@ -21,6 +21,7 @@ struct RunSummary {
   RunOutcome outcome = RunOutcome::ok;
   std::string title;  // for crashed runs
   std::string type;   // crash type from the report parser ("" when unknown)
+  std::vector<std::string> alt_titles;  // other names the parser gives the same crash
 };
 
 struct VerdictDecision {
@@ -32,6 +33,7 @@ struct VerdictDecision {
   std::vector<std::string> run_labels;
   double bad_ratio = 0;       // bad / (bad + good)
   double false_negative = 0;  // for GOOD: chance that a bad commit looked this good
+  int more_runs = 0;          // > 0: run the commit this many more times before deciding
 };
 
 class VerdictPolicy {

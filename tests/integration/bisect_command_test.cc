@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <map>
@@ -74,13 +75,11 @@ int git_bisect_steps(const std::string& clone, const std::string& oracle, const 
                      const std::string& bad, const std::string& good, const std::string& culprit) {
   std::string counter = clone + "/../counter-" + culprit;
   git(clone, {"bisect", "start", bad, good});
-  CommandOutput run = run_command(
-      {"git", "-C", clone, "bisect", "run", "sh", "-c",
-       "echo x >> " + counter + "; sh " + oracle + " " + repo + " " + culprit +
-           " \"$(git rev-parse HEAD)\""});
+  CommandOutput run = run_command({"git", "-C", clone, "bisect", "run", "sh", "-c",
+                                   "echo x >> " + counter + "; sh " + oracle + " " + repo + " " +
+                                       culprit + " \"$(git rev-parse HEAD)\""});
   std::string first_bad = culprit.substr(0, 12);
-  EXPECT_NE(run.output.find(culprit + " is the first bad commit"), std::string::npos)
-      << run.output;
+  EXPECT_NE(run.output.find(culprit + " is the first bad commit"), std::string::npos) << run.output;
   git(clone, {"bisect", "reset"});
   std::string lines = read_file(counter);
   return static_cast<int>(std::count(lines.begin(), lines.end(), '\n'));
@@ -127,8 +126,8 @@ TEST_F(BisectCommandTest, FindsEveryCulpritWithNoMoreStepsThanGitBisect) {
       const std::string& culprit = culprits[i];
       std::string state = dir_ / ("state-" + culprit + ".db");
       Bisection bisection = run_culprit(
-          {"--repo", repo, "--bad", bad, "--good", good, "--runs", "1", "--state", state,
-           "--build", "test ! -e broken", "--test", oracle_test(oracle_, repo, culprit)},
+          {"--repo", repo, "--bad", bad, "--good", good, "--runs", "1", "--state", state, "--build",
+           "test ! -e broken", "--test", oracle_test(oracle_, repo, culprit)},
           dir_ / ("result-" + culprit + ".json"));
       if (bisection.output.exit_status != 0 || bisection.result["culprit"] != culprit) {
         totals.wrong.push_back(culprit + ": " + bisection.output.output.substr(0, 2000));
@@ -152,7 +151,8 @@ TEST_F(BisectCommandTest, FindsEveryCulpritWithNoMoreStepsThanGitBisect) {
 }
 
 // Commits whose build fails are skipped: the culprit is still found when it builds, and the result
-// is inconclusive, listing exactly the untestable stretch and the first bad commit, when it does not.
+// is inconclusive, listing exactly the untestable stretch and the first bad commit, when it does
+// not.
 TEST_F(BisectCommandTest, SkipsCommitsThatDoNotBuild) {
   std::string repo = dir_ / "repo";
   History history = make_linear_history(40);
@@ -237,7 +237,8 @@ TEST_F(BisectCommandTest, WalksBackReleaseTags) {
   ASSERT_EQ(found.output.exit_status, 0) << found.output.output;
   EXPECT_EQ(found.result["culprit"], hashes[20]);
   const std::string& out = found.output.output;
-  EXPECT_NE(out.find("picked [v2.0.1 v2.0 v1.2 v1.1 v1.0] out of 5 release tags"), std::string::npos)
+  EXPECT_NE(out.find("picked [v2.0.1 v2.0 v1.2 v1.1 v1.0] out of 5 release tags"),
+            std::string::npos)
       << out;
   EXPECT_NE(out.find("testing release v1.1"), std::string::npos);
   EXPECT_EQ(out.find("testing release v1.0"), std::string::npos) << "walk must stop at v1.1";
@@ -283,10 +284,10 @@ TEST_F(BisectCommandTest, FindsTheFixingCommit) {
 
   // Still crashing at HEAD: nothing to find, like syzbot's "crash still not fixed".
   std::string never_fixed = "sh " + script + " " + repo + " " + bug + " " + hashes[0] + "0";
-  Bisection unfixed = run_culprit(
-      {"--repo", repo, "--mode", "fix", "--bad", mainline[5], "--runs", "1", "--state",
-       dir_ / "g.db", "--test", oracle_test(oracle_, repo, bug)},
-      dir_ / "g.json");
+  Bisection unfixed =
+      run_culprit({"--repo", repo, "--mode", "fix", "--bad", mainline[5], "--runs", "1", "--state",
+                   dir_ / "g.db", "--test", oracle_test(oracle_, repo, bug)},
+                  dir_ / "g.json");
   EXPECT_EQ(unfixed.output.exit_status, 3) << unfixed.output.output;
   EXPECT_NE(unfixed.output.output.find("crash still not fixed"), std::string::npos);
   (void)tip;
@@ -309,24 +310,23 @@ TEST_F(BisectCommandTest, RejectsBadInputWithOneLine) {
                "not a git repository: " + dir_.path());
   expect_error({"--repo", repo, "--bad", "v9.9", "--test", "true", "--state", state}, 1,
                "unknown revision: v9.9");
-  expect_error({"--repo", repo, "--bad", hashes[3], "--good", hashes[6], "--test", "true",
-                "--state", state},
-               1, "is not an ancestor of bad commit");
-  expect_error({"--repo", repo, "--bad", hashes[9], "--good", hashes[0], "--runs", "1",
-                "--test", "./no-such-test-command", "--state", state},
+  expect_error(
+      {"--repo", repo, "--bad", hashes[3], "--good", hashes[6], "--test", "true", "--state", state},
+      1, "is not an ancestor of bad commit");
+  expect_error({"--repo", repo, "--bad", hashes[9], "--good", hashes[0], "--runs", "1", "--test",
+                "./no-such-test-command", "--state", state},
                1, "not found");
-  expect_error({"--repo", repo, "--bad", hashes[9], "--runs", "0", "--test", "true"}, 2,
-               "--runs");
+  expect_error({"--repo", repo, "--bad", hashes[9], "--runs", "0", "--test", "true"}, 2, "--runs");
   expect_error({"--repo", repo, "--bad", hashes[9], "--test"}, 2, "--test");
   // A different job on the same state file.
-  expect_error({"--repo", repo, "--bad", hashes[8], "--good", hashes[0], "--runs", "1",
-                "--test", "true", "--state", state},
+  expect_error({"--repo", repo, "--bad", hashes[8], "--good", hashes[0], "--runs", "1", "--test",
+                "true", "--state", state},
                1, "holds a different job");
   // A hanging test is a crash titled as a hang, not a stuck bisection.
-  Bisection hang = run_culprit({"--repo", repo, "--bad", hashes[9], "--good", hashes[0], "--runs",
-                                "1", "--state", dir_ / "h.db", "--test-timeout", "1", "--test",
-                                "sleep 30"},
-                               dir_ / "h.json");
+  Bisection hang =
+      run_culprit({"--repo", repo, "--bad", hashes[9], "--good", hashes[0], "--runs", "1",
+                   "--state", dir_ / "h.db", "--test-timeout", "1", "--test", "sleep 30"},
+                  dir_ / "h.json");
   EXPECT_NE(hang.output.output.find("hang"), std::string::npos) << hang.output.output;
   EXPECT_EQ(hang.result["culprit"], hashes[1]);
 }
@@ -342,10 +342,15 @@ TEST_F(BisectCommandTest, ResumesAfterKill) {
   std::string builds_log = dir_ / "builds.log";
   std::string state = dir_ / "state.db";
   std::vector<std::string> args = {
-      CULPRIT_BINARY, "bisect", "--repo", repo, "--bad", bad, "--good", hashes[0],
-      "--runs", "3", "--state", state, "--json", dir_ / "resume.json",
-      "--build", "echo \"$CULPRIT_COMMIT\" >> " + builds_log,
-      "--test", "sleep 0.2; " + oracle_test(oracle_, repo, culprit, runs_log)};
+      CULPRIT_BINARY, "bisect",
+      "--repo",       repo,
+      "--bad",        bad,
+      "--good",       hashes[0],
+      "--runs",       "3",
+      "--state",      state,
+      "--json",       dir_ / "resume.json",
+      "--build",      "echo \"$CULPRIT_COMMIT\" >> " + builds_log,
+      "--test",       "sleep 0.2; " + oracle_test(oracle_, repo, culprit, runs_log)};
 
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
@@ -412,6 +417,84 @@ TEST_F(BisectCommandTest, ResumesAfterKill) {
     std::string tree = git(repo, {"rev-parse", hash + "^{tree}"});
     EXPECT_FALSE(complete_trees.count(tree)) << "rebuilt a fully tested commit: " << hash;
   }
+}
+
+// Commits with the same tree (here: empty commits) are one build and share their runs.
+TEST_F(BisectCommandTest, SharesBuildsAndRunsBetweenCommitsWithTheSameTree) {
+  std::string repo = dir_ / "repo";
+  std::filesystem::create_directories(repo);
+  git(repo, {"init", "-q", "."});
+  std::vector<std::string> hashes;
+  for (int i = 0; i < 16; ++i) {
+    if (i % 4 == 0 || i == 9) write_file(repo + "/code", "version " + std::to_string(i) + "\n");
+    if (i == 9) write_file(repo + "/bug", "planted\n");
+    git(repo, {"add", "-A"});
+    git(repo, {"commit", "-q", "--allow-empty", "-m", "commit " + std::to_string(i)});
+    hashes.push_back(git(repo, {"rev-parse", "HEAD"}));
+  }
+  std::string builds_log = dir_ / "builds.log";
+  std::string runs_log = dir_ / "runs.log";
+  Bisection result =
+      run_culprit({"--repo", repo, "--bad", hashes[15], "--good", hashes[0], "--runs", "2",
+                   "--state", dir_ / "s.db", "--build", "echo \"$CULPRIT_COMMIT\" >> " + builds_log,
+                   "--test", "echo \"$CULPRIT_COMMIT\" >> " + runs_log + "; test ! -e bug"},
+                  dir_ / "r.json");
+  ASSERT_EQ(result.output.exit_status, 0) << result.output.output;
+  EXPECT_EQ(result.result["culprit"], hashes[9]);
+  // Every tested commit ran (or shared) two runs, but each tree was built and run only once.
+  std::set<std::string> trees;
+  for (const json& step : result.result["steps"]) {
+    trees.insert(git(repo, {"rev-parse", step["commit"].get<std::string>() + "^{tree}"}));
+  }
+  std::string builds = read_file(builds_log);
+  std::string runs = read_file(runs_log);
+  EXPECT_EQ(static_cast<std::size_t>(std::count(builds.begin(), builds.end(), '\n')), trees.size());
+  EXPECT_EQ(static_cast<std::size_t>(std::count(runs.begin(), runs.end(), '\n')), 2 * trees.size());
+  EXPECT_LT(trees.size(), result.result["steps"].size()) << "no two tested commits shared a tree";
+}
+
+// Ctrl-C (SIGINT) stops the bisection and the test it was running, whose process group the
+// terminal's signal does not reach by itself.
+TEST_F(BisectCommandTest, InterruptKillsRunningTests) {
+  std::string repo = dir_ / "repo";
+  std::vector<std::string> hashes = write_history(make_linear_history(5), repo);
+  std::string marker = dir_ / "started";
+  std::string pid_file = dir_ / "test.pid";
+  std::vector<std::string> args = {
+      CULPRIT_BINARY, "bisect",
+      "--repo",       repo,
+      "--bad",        hashes[4],
+      "--good",       hashes[0],
+      "--runs",       "1",
+      "--state",      dir_ / "s.db",
+      "--test",       "echo $$ > " + pid_file + "; touch " + marker + "; exec sleep 60"};
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  for (int i = 0; i < 600 && !std::filesystem::exists(marker); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(std::filesystem::exists(marker));
+  pid_t test_pid = std::stoi(read_file(pid_file));
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGINT);
+  // The test's sleep is gone (it was killed, and reaped by init once orphaned).
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = kill(test_pid, 0) != 0;
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(gone) << "test process " << test_pid << " still running";
 }
 
 }  // namespace

@@ -106,8 +106,9 @@ std::vector<std::string> write_history(const History& history, const std::string
   }
   stream << "reset refs/heads/main\nfrom :" << history.tip + 1 << "\n\n";
   write_file(dir + "/.git/culprit-import.stream", stream.str());
-  must_run({"sh", "-c", "git fast-import --quiet --export-marks=.git/culprit-import.marks "
-                        "< .git/culprit-import.stream"},
+  must_run({"sh", "-c",
+            "git fast-import --quiet --export-marks=.git/culprit-import.marks "
+            "< .git/culprit-import.stream"},
            dir);
   git(dir, {"update-ref", "-d", "refs/heads/culprit-import"});
   git(dir, {"checkout", "-q", "-f", "main"});

@@ -12,8 +12,8 @@ namespace culprit::testing {
 struct HistoryCommit {
   std::vector<int> parents;  // indices of earlier commits
   std::string message;
-  bool broken = false;       // the tree holds a file "broken" (tests' build commands fail on it)
-  std::string tag;           // lightweight tag on this commit, if any
+  bool broken = false;  // the tree holds a file "broken" (tests' build commands fail on it)
+  std::string tag;      // lightweight tag on this commit, if any
 };
 
 struct History {

@@ -86,11 +86,16 @@ std::string read_file(const std::string& path) {
 
 std::string git(const std::string& repo, const std::vector<std::string>& args) {
   std::vector<std::string> argv = {"git",
-                                   "-c", "user.name=Culprit Test",
-                                   "-c", "user.email=test@culprit.invalid",
-                                   "-c", "commit.gpgsign=false",
-                                   "-c", "init.defaultBranch=main",
-                                   "-C", repo};
+                                   "-c",
+                                   "user.name=Culprit Test",
+                                   "-c",
+                                   "user.email=test@culprit.invalid",
+                                   "-c",
+                                   "commit.gpgsign=false",
+                                   "-c",
+                                   "init.defaultBranch=main",
+                                   "-C",
+                                   repo};
   argv.insert(argv.end(), args.begin(), args.end());
   return must_run(argv);
 }

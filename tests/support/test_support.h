@@ -35,7 +35,7 @@ std::string must_run(const std::vector<std::string>& argv, const std::string& di
 void write_file(const std::string& path, const std::string& content);
 std::string read_file(const std::string& path);
 
-// git in `repo` with a fixed identity and dates so that hashes are reproducible.
+// git in `repo` with a fixed identity (commit dates are the current time: hashes vary per run).
 std::string git(const std::string& repo, const std::vector<std::string>& args);
 
 }  // namespace culprit::testing

@@ -1,0 +1,58 @@
+#include "base/interrupt.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace culprit {
+
+namespace {
+
+std::mutex& groups_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+std::set<pid_t>& groups() {
+  static std::set<pid_t> running;
+  return running;
+}
+
+}  // namespace
+
+void register_child_group(pid_t group) {
+  std::lock_guard lock(groups_mutex());
+  groups().insert(group);
+}
+
+void unregister_child_group(pid_t group) {
+  std::lock_guard lock(groups_mutex());
+  groups().erase(group);
+}
+
+void install_interrupt_handling() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::thread([signals] {
+    int received = 0;
+    while (sigwait(&signals, &received) != 0) {
+    }
+    {
+      std::lock_guard lock(groups_mutex());
+      for (pid_t group : groups()) kill(-group, SIGKILL);
+    }
+    std::fprintf(stderr, "\nculprit: interrupted by signal %d; run the same command to resume\n",
+                 received);
+    std::_Exit(128 + received);
+  }).detach();
+}
+
+}  // namespace culprit

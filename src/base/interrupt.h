@@ -1,0 +1,20 @@
+// Ctrl-C, SIGTERM and SIGHUP. Every child culprit starts runs in a process group of its own (so a
+// timeout can kill a whole build with its compilers), which also means the terminal's SIGINT never
+// reaches it. So the CLI calls install_interrupt_handling() first thing: the signals are blocked
+// in every thread and one thread waits for them; on one it kills the process group of every child
+// still running and exits with status 128+signal. What the store holds stays (every write is its
+// own transaction), and running the same command again resumes.
+#pragma once
+
+#include <sys/types.h>
+
+namespace culprit {
+
+// Call before any other thread exists.
+void install_interrupt_handling();
+
+// Kept by run_process: the process groups of the children running now.
+void register_child_group(pid_t group);
+void unregister_child_group(pid_t group);
+
+}  // namespace culprit

@@ -1,0 +1,121 @@
+#include "build/compiler_table.h"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace culprit::build {
+namespace {
+
+std::string_view trim(std::string_view text) {
+  const char* space = " \t\r\n";
+  std::size_t start = text.find_first_not_of(space);
+  if (start == std::string_view::npos) return {};
+  return text.substr(start, text.find_last_not_of(space) - start + 1);
+}
+
+bool parse_number(std::string_view text, int& number) {
+  if (text.empty() || text.size() > 6) return false;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+  return error == std::errc() && end == text.data() + text.size();
+}
+
+}  // namespace
+
+std::optional<KernelVersion> parse_kernel_release(std::string_view tag) {
+  if (tag.size() < 2 || tag[0] != 'v') return std::nullopt;
+  std::string_view rest = tag.substr(1);
+  int parts[3] = {0, 0, 0};
+  int count = 0;
+  while (count < 3) {
+    std::size_t dot = rest.find('.');
+    if (!parse_number(rest.substr(0, dot), parts[count])) return std::nullopt;
+    ++count;
+    if (dot == std::string_view::npos) break;
+    rest = rest.substr(dot + 1);
+    if (count == 3) return std::nullopt;  // a fourth component
+  }
+  if (count < 2) return std::nullopt;  // "v6" is not a release tag
+  return KernelVersion{parts[0], parts[1], parts[2]};
+}
+
+Result<CompilerTable> CompilerTable::parse(std::string_view text, const std::string& source_name) {
+  CompilerTable table;
+  bool has_default = false;
+  int line_number = 0;
+  std::istringstream lines{std::string(text)};
+  std::string raw;
+  while (std::getline(lines, raw)) {
+    ++line_number;
+    std::string_view line = raw;
+    line = trim(line.substr(0, line.find('#')));
+    if (line.empty()) continue;
+    std::size_t split = line.find_first_of(" \t");
+    std::string_view key = line.substr(0, split);
+    std::string_view compiler =
+        split == std::string_view::npos ? std::string_view() : trim(line.substr(split));
+    if (compiler.empty()) {
+      return make_error(fmt::format("{}:{}: expected `RELEASE COMPILER`, got `{}`", source_name,
+                                    line_number, line));
+    }
+    if (key == "default") {
+      if (has_default) {
+        return make_error(fmt::format("{}:{}: second `default` line", source_name, line_number));
+      }
+      has_default = true;
+      table.default_ = std::string(compiler);
+      continue;
+    }
+    std::optional<KernelVersion> version = parse_kernel_release(key);
+    if (!version) {
+      return make_error(fmt::format("{}:{}: `{}` is not a release tag (vX.Y or vX.Y.Z) or `default`",
+                                    source_name, line_number, key));
+    }
+    for (const Entry& entry : table.entries_) {
+      if (entry.from == *version) {
+        return make_error(fmt::format("{}:{}: release {} listed twice", source_name, line_number,
+                                      key));
+      }
+    }
+    table.entries_.push_back({*version, std::string(key), std::string(compiler)});
+  }
+  std::sort(table.entries_.begin(), table.entries_.end(),
+            [](const Entry& a, const Entry& b) { return a.from > b.from; });
+  return table;
+}
+
+Result<CompilerTable> CompilerTable::load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return make_error("cannot read compiler table: " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), path);
+}
+
+std::optional<std::string> CompilerTable::newest_release(const std::vector<std::string>& tags) {
+  std::optional<std::string> newest;
+  std::optional<KernelVersion> newest_version;
+  for (const std::string& tag : tags) {
+    std::optional<KernelVersion> version = parse_kernel_release(tag);
+    if (version && (!newest_version || *version > *newest_version)) {
+      newest_version = version;
+      newest = tag;
+    }
+  }
+  return newest;
+}
+
+std::string CompilerTable::compiler_for(const std::vector<std::string>& tags) const {
+  std::optional<std::string> newest = newest_release(tags);
+  if (!newest) return default_;
+  KernelVersion version = *parse_kernel_release(*newest);
+  for (const Entry& entry : entries_) {  // newest first: the first one not after `version`
+    if (entry.from <= version) return entry.compiler;
+  }
+  return default_;
+}
+
+}  // namespace culprit::build

@@ -1,0 +1,131 @@
+// SearchStrategy: how a bisection decides what to test next and when it is done. The driver
+// (job/bisect_job) asks the strategy for the next step -- test these commits with this many runs,
+// or stop with an answer -- and hands it every run of every commit it tests: the start commit, the
+// release walk, the fixed head, the range's commits, and build failures.
+//
+// Two strategies exist, selected by `--strategy`:
+//   classic  git bisect's stepping (search::Bisector) with syzbot's verdict rule
+//            (search::VerdictPolicy "classic"): one verdict per commit, never revisited.
+//   bayes    a posterior over "commit c is the culprit" for every candidate plus "the culprit is
+//            older than the range", updated by every run; the next tests are the ones with the most
+//            expected information per unit of cost (search/bayes_strategy.h).
+//
+// Vocabulary is git's, as in search::Bisector: the range is a CommitGraph whose nodes are the
+// candidates (ancestors of `bad`, not of any good), "new" is the state of `bad` (cause mode: the
+// bug is there; fix mode: it is fixed) and "old" the state of the goods. A *point* names something
+// the strategy can ask to test: a node of the graph (0 .. size-1) or one of the range's old ends,
+// the goods (size .. size+old_ends-1).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "search/bisector.h"
+#include "search/verdict_policy.h"
+#include "vcs/commit_graph.h"
+
+namespace culprit::search {
+
+using Point = std::uint32_t;
+
+// Test `point` with `runs` more runs (a commit tested before keeps its earlier runs).
+struct TestOrder {
+  Point point = 0;
+  int runs = 0;
+};
+
+struct SearchStep {
+  enum class Kind {
+    test,          // run `tests` (up to --parallel commits at once), then ask again
+    found,         // `point` is the culprit (cause: first bad commit; fix: first good commit)
+    inconclusive,  // stopped without a single answer: the culprit is one of `candidates`
+    outside,       // the evidence says the change is older than the range (a good end is new)
+  };
+  Kind kind = Kind::test;
+  std::vector<TestOrder> tests;
+  Point point = 0;
+  std::vector<Point> candidates;
+  std::string reason;  // inconclusive / outside: one line for the log ("budget spent: ...")
+  // classic only, what git prints as "Bisecting: N revisions left to test after this (roughly K
+  // steps)"; `log_git_lines` says whether this and "# git bisect ..." lines apply.
+  bool log_git_lines = false;
+  std::size_t revisions_left = 0;
+  int steps_left = 0;
+};
+
+// What a batch of runs did to the search, for the log and the JSON step.
+struct Recorded {
+  VerdictDecision decision;  // decision.verdict in crash terms: bad = crashes
+  Mark mark = Mark::skip;    // in git terms, as "# git bisect MARK commit" prints it
+};
+
+// Wall-clock cost of a test, so that a strategy can weigh a new build against more runs.
+struct TestCost {
+  double build_s = 0;  // 0 when the build was already there
+  double runs_s = 0;   // the batch of runs, start to end
+};
+
+struct Ranked {
+  Point point = 0;
+  double probability = 0;
+};
+
+class SearchStrategy {
+ public:
+  virtual ~SearchStrategy() = default;
+  virtual std::string name() const = 0;
+
+  // Before the range is known. Each gets every run of that commit so far; a decision with
+  // `more_runs` > 0 asks the driver for that many more runs of the same commit, then the call is
+  // repeated with all of them.
+  //   start:   the commit the bisection starts from (it must crash); learns the bug's titles.
+  //   release: cause mode's release walk; a good release becomes the range's old end.
+  //   head:    fix mode's fixed commit (the range's new end).
+  virtual VerdictDecision judge_start(std::span<const RunSummary> runs, const TestCost& cost) = 0;
+  virtual VerdictDecision judge_release(std::span<const RunSummary> runs, const TestCost& cost) = 0;
+  virtual VerdictDecision judge_head(std::span<const RunSummary> runs, const TestCost& cost) = 0;
+
+  // The range: candidates are the nodes of `graph` (all ancestors of `bad`), `old_ends` goods
+  // bound it (points graph.size() .. graph.size() + old_ends - 1). `graph` must outlive the
+  // strategy.
+  virtual void begin(const vcs::CommitGraph& graph, Index bad, std::size_t old_ends) = 0;
+  virtual SearchStep next() = 0;
+  // A batch of new runs of a point the last next() asked for.
+  virtual Recorded record(Point point, std::span<const RunSummary> runs, const TestCost& cost) = 0;
+  // The point could not be built: it is never asked for again.
+  virtual Recorded record_build_failure(Point point, const TestCost& cost) = 0;
+
+  // Reporting.
+  virtual double confidence() const = 0;  // how sure the answer (or the leading candidate) is
+  virtual std::vector<Ranked> top(std::size_t count) const = 0;  // most likely culprits first
+  virtual bool flaky() const = 0;
+  virtual double repro_chance() const = 0;  // estimated chance that a run with the bug crashes
+  // Whether confidence lines belong in the log (classic: only with syzbot's statistical rule).
+  virtual bool reports_confidence() const = 0;
+};
+
+// What `bayes` may spend before it stops with its best guess; 0 = no limit.
+struct SearchBudget {
+  std::size_t builds = 0;
+  std::size_t runs = 0;
+  double seconds = 0;
+};
+
+struct StrategyOptions {
+  bool fix_mode = false;
+  int runs = 10;             // classic: runs per commit; bayes: runs per batch (one action)
+  double confidence = 0.95;  // bayes: stop when the leading hypothesis reaches this
+  SearchBudget budget;
+  int parallel = 1;  // bayes: commits tested at once
+};
+
+// "classic" or "bayes"; an error names an unknown strategy.
+Result<std::unique_ptr<SearchStrategy>> make_search_strategy(const std::string& name,
+                                                             const StrategyOptions& options);
+
+}  // namespace culprit::search
