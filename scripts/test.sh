@@ -5,6 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh build/release
+# The console parser's libFuzzer target, 60 seconds (issue 3).
+mkdir -p build
+if ! bash fuzz/build_and_run.sh 60 > build/fuzz.log 2>&1; then
+  tail -n 60 build/fuzz.log
+  echo "fuzzing the console parser failed (log: build/fuzz.log)"
+  exit 1
+fi
+grep -E "^Done|stat::number_of_executed_units" build/fuzz.log || tail -n 3 build/fuzz.log
 ctest --test-dir build/release --output-on-failure -j2 --timeout 1200
 
 bash scripts/build.sh build/asan -DCMAKE_BUILD_TYPE=Debug -DCULPRIT_SANITIZE=ON -DCULPRIT_BENCH=OFF

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace culprit::build {
 
@@ -31,6 +32,9 @@ struct BuildResult {
   double duration_s = 0;
   std::string log_tail;   // the end of the build output (bounded)
   std::string error;      // one line: why it failed
+  // Files kept for the user under the job folder (the .config used, the build log): listed in
+  // the JSON result.
+  std::vector<std::string> artifacts;
 };
 
 std::string_view to_string(BuildResult::Status status);

@@ -71,13 +71,14 @@ Result<CompilerTable> CompilerTable::parse(std::string_view text, const std::str
     }
     std::optional<KernelVersion> version = parse_kernel_release(key);
     if (!version) {
-      return make_error(fmt::format("{}:{}: `{}` is not a release tag (vX.Y or vX.Y.Z) or `default`",
-                                    source_name, line_number, key));
+      return make_error(
+          fmt::format("{}:{}: `{}` is not a release tag (vX.Y or vX.Y.Z) or `default`", source_name,
+                      line_number, key));
     }
     for (const Entry& entry : table.entries_) {
       if (entry.from == *version) {
-        return make_error(fmt::format("{}:{}: release {} listed twice", source_name, line_number,
-                                      key));
+        return make_error(
+            fmt::format("{}:{}: release {} listed twice", source_name, line_number, key));
       }
     }
     table.entries_.push_back({*version, std::string(key), std::string(compiler)});

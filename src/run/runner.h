@@ -5,6 +5,7 @@
 #include <map>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "base/run_outcome.h"
 
@@ -29,6 +30,7 @@ struct ReproRun {
   std::string console;           // combined stdout+stderr, the last bytes when it flooded
   std::size_t console_dropped = 0;  // bytes dropped from the front
   std::string error;             // infra errors: one line
+  std::vector<std::string> artifacts;  // files kept under the job folder (the console log)
 };
 
 class Runner {

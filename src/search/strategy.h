@@ -56,6 +56,7 @@ struct SearchStep {
   bool log_git_lines = false;
   std::size_t revisions_left = 0;
   int steps_left = 0;
+  std::size_t candidates_left = 0;  // for the status line
 };
 
 // What a batch of runs did to the search, for the log and the JSON step.
@@ -70,8 +71,11 @@ struct TestCost {
   double runs_s = 0;   // the batch of runs, start to end
 };
 
+// Ranked::point of the hypothesis "the change is older than the range".
+inline constexpr Point kOlderThanRange = static_cast<Point>(-1);
+
 struct Ranked {
-  Point point = 0;
+  Point point = 0;  // a graph node, or kOlderThanRange
   double probability = 0;
 };
 
@@ -122,6 +126,9 @@ struct StrategyOptions {
   double confidence = 0.95;  // bayes: stop when the leading hypothesis reaches this
   SearchBudget budget;
   int parallel = 1;  // bayes: commits tested at once
+  // bayes: how many built commits the driver keeps ready for more runs (the most recently tested
+  // ones); testing any other commit costs a build.
+  int kept_builds = 3;
 };
 
 // "classic" or "bayes"; an error names an unknown strategy.

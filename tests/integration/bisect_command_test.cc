@@ -196,7 +196,7 @@ TEST_F(BisectCommandTest, PrintsSyzbotStyleLog) {
   std::vector<std::string> expected_in_order = {
       "bisecting cause commit starting from " + hashes[19],
       "testing commit " + hashes[19],
-      "all runs: crashed: crashed (exit status 1)",
+      "all runs: crashed: BUG: planted crash",
       "# git bisect start " + hashes[19] + " " + hashes[0],
       "Bisecting: ",
       "# git bisect ",
@@ -451,6 +451,36 @@ TEST_F(BisectCommandTest, SharesBuildsAndRunsBetweenCommitsWithTheSameTree) {
   EXPECT_EQ(static_cast<std::size_t>(std::count(builds.begin(), builds.end(), '\n')), trees.size());
   EXPECT_EQ(static_cast<std::size_t>(std::count(runs.begin(), runs.end(), '\n')), 2 * trees.size());
   EXPECT_LT(trees.size(), result.result["steps"].size()) << "no two tested commits shared a tree";
+}
+
+// A crashed run whose console holds a kernel crash report is titled by the report parser.
+TEST_F(BisectCommandTest, TitlesCrashesFromTheConsoleReport) {
+  std::string repo = dir_ / "repo";
+  std::vector<std::string> hashes = write_history(make_linear_history(12), repo);
+  std::string console = dir_ / "console.txt";
+  write_file(console,
+             "[   10.1] ------------[ cut here ]------------\n"
+             "[   10.2] WARNING: CPU: 0 PID: 1 at drivers/demo/demo.c:42 demo_ioctl+0x1a/0x30\n"
+             "[   10.3] Modules linked in:\n"
+             "[   10.4] CPU: 0 PID: 1 Comm: repro Not tainted 6.1.0 #1\n"
+             "[   10.5] RIP: 0010:demo_ioctl+0x1a/0x30\n"
+             "[   10.6] Call Trace:\n"
+             "[   10.7]  <TASK>\n"
+             "[   10.8]  __x64_sys_ioctl+0x8b/0xc0\n"
+             "[   10.9]  do_syscall_64+0x3a/0x90\n"
+             "[   11.0]  </TASK>\n"
+             "[   11.1] ---[ end trace 0000000000000000 ]---\n");
+  Bisection result = run_culprit(
+      {"--repo", repo, "--bad", hashes[11], "--good", hashes[0], "--runs", "1", "--state",
+       dir_ / "s.db", "--test",
+       oracle_test(oracle_, repo, hashes[6]) + " >/dev/null || { cat " + console + "; exit 1; }"},
+      dir_ / "r.json");
+  ASSERT_EQ(result.output.exit_status, 0) << result.output.output;
+  EXPECT_EQ(result.result["culprit"], hashes[6]);
+  EXPECT_NE(result.output.output.find("all runs: crashed: WARNING in demo_ioctl"),
+            std::string::npos)
+      << result.output.output;
+  EXPECT_EQ(result.result["steps"][0]["runs"][0]["title"], "WARNING in demo_ioctl");
 }
 
 // Ctrl-C (SIGINT) stops the bisection and the test it was running, whose process group the

@@ -21,7 +21,10 @@ using testing::write_file;
 constexpr char kCommit[] = "0123456789abcdef0123456789abcdef01234567";
 
 BuildRequest request_for(const TempDir& checkout) {
-  return {.checkout_dir = checkout.path(), .commit = kCommit, .env = {{"CULPRIT_COMMIT", kCommit}}};
+  return {.checkout_dir = checkout.path(),
+          .commit = kCommit,
+          .env = {{"CULPRIT_COMMIT", kCommit}},
+          .job_dir = ""};
 }
 
 CommandBuildConfig config(std::string command, std::string artifact = "") {
@@ -157,7 +160,7 @@ TEST(CommandBuilderTest, MissingCheckoutIsAnInfrastructureError) {
   TempDir parent;
   CommandBuilder builder(config("true"));
   BuildResult result =
-      builder.build({.checkout_dir = parent / "gone", .commit = kCommit, .env = {}});
+      builder.build({.checkout_dir = parent / "gone", .commit = kCommit, .env = {}, .job_dir = ""});
   EXPECT_EQ(result.status, BuildResult::Status::infra_error);
   EXPECT_NE(result.error.find(parent / "gone"), std::string::npos) << result.error;
 }

@@ -31,7 +31,10 @@ CommandRunConfig config(std::string command, int jobs = 1) {
 }
 
 RunRequest request_for(const TempDir& checkout) {
-  return {.checkout_dir = checkout.path(), .commit = kCommit, .artifact = checkout / "vmlinux"};
+  return {.checkout_dir = checkout.path(),
+          .commit = kCommit,
+          .artifact = checkout / "vmlinux",
+          .job_dir = ""};
 }
 
 // Runs `indices` and returns the runs in the order they were reported.
@@ -125,8 +128,8 @@ TEST(CommandRunnerTest, MissingCheckoutIsAnInfrastructureError) {
   CommandRunner runner(config("true"));
   std::vector<ReproRun> runs;
   std::vector<int> indices = {0};
-  runner.run({.checkout_dir = parent / "gone", .commit = kCommit, .artifact = ""}, indices,
-             [&](const ReproRun& run) { runs.push_back(run); });
+  runner.run({.checkout_dir = parent / "gone", .commit = kCommit, .artifact = "", .job_dir = ""},
+             indices, [&](const ReproRun& run) { runs.push_back(run); });
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].outcome, RunOutcome::infra_error);
   EXPECT_NE(runs[0].error.find(parent / "gone"), std::string::npos) << runs[0].error;

@@ -1,0 +1,319 @@
+#include "build/kernel_builder.h"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "base/process.h"
+#include "build/signature.h"
+
+namespace culprit::build {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  return static_cast<bool>(out);
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+bool contains(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Lines that name the cause of a build failure. Strong ones come from the compiler, assembler,
+// linker or kbuild scripts; make's "*** [...] Error 2" only says which target failed.
+bool strong_error_line(const std::string& line) {
+  static const std::string_view kPatterns[] = {
+      "error:",
+      "Error:",
+      "ERROR:",
+      "undefined reference to",
+      "multiple definition of",
+      "No rule to make target",
+      "fatal error",
+      "undefined symbol",
+      "Segmentation fault",
+      "cannot find",
+      "not found",
+  };
+  if (line.starts_with("make") && contains(line, "***")) return false;
+  for (std::string_view pattern : kPatterns) {
+    if (contains(line, pattern)) return true;
+  }
+  return false;
+}
+
+bool weak_error_line(const std::string& line) {
+  return contains(line, "*** ") || contains(line, "Error ");
+}
+
+bool in_function_line(const std::string& line) {
+  return contains(line, ": In function") || contains(line, ": At top level:");
+}
+
+bool executable_in_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  if (path == nullptr) return false;
+  std::istringstream dirs(path);
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    if (dir.empty()) continue;
+    if (::access((fs::path(dir) / name).c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
+
+}  // namespace
+
+Status check_kernel_tree(const std::string& dir) {
+  for (const char* file : {"Makefile", "Kconfig", "arch/x86/Makefile", "scripts/kconfig/conf.c"}) {
+    std::error_code ignored;
+    if (!fs::exists(fs::path(dir) / file, ignored)) {
+      return make_error(fmt::format("not a Linux kernel tree: {} has no {}", dir, file));
+    }
+  }
+  return {};
+}
+
+std::vector<std::string> build_root_cause(const std::string& output, std::size_t limit) {
+  std::vector<std::string> lines = split_lines(output);
+  std::vector<std::string> cause;
+  for (std::size_t i = 0; i < lines.size() && cause.size() < limit; ++i) {
+    if (!strong_error_line(lines[i])) continue;
+    // The compiler's "In function" line before the first error says where.
+    if (i > 0 && in_function_line(lines[i - 1]) &&
+        (cause.empty() || cause.back() != lines[i - 1]) && cause.size() + 1 < limit) {
+      cause.push_back(lines[i - 1]);
+    }
+    cause.push_back(lines[i]);
+  }
+  if (!cause.empty()) return cause;
+  for (const std::string& line : lines) {
+    if (cause.size() >= limit) break;
+    if (weak_error_line(line)) cause.push_back(line);
+  }
+  return cause;
+}
+
+bool killed_for_memory(const std::string& output) {
+  return contains(output, "Killed signal terminated program") ||
+         contains(output, "out of memory") || contains(output, "virtual memory exhausted") ||
+         contains(output, "Cannot allocate memory") || contains(output, "Error 137");
+}
+
+std::string kernel_compiler_line(const std::string& build_dir) {
+  std::string header = read_text(fs::path(build_dir) / "include/generated/compile.h");
+  const std::string_view key = "#define LINUX_COMPILER \"";
+  std::size_t start = header.find(key);
+  if (start == std::string::npos) return "";
+  start += key.size();
+  std::size_t end = header.find('"', start);
+  return end == std::string::npos ? "" : header.substr(start, end - start);
+}
+
+std::optional<std::string> config_value(const std::string& config_text, const std::string& name) {
+  const std::string key = "CONFIG_" + name + "=";
+  std::istringstream in(config_text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with(key)) return line.substr(key.size());
+  }
+  return std::nullopt;
+}
+
+const std::vector<std::string>& required_boot_options() {
+  static const std::vector<std::string> kOptions = {
+      "64BIT",      "PRINTK",         "TTY",      "SERIAL_8250", "SERIAL_8250_CONSOLE",
+      "BINFMT_ELF", "BLK_DEV_INITRD", "DEVTMPFS",
+  };
+  return kOptions;
+}
+
+KernelBuilder::KernelBuilder(KernelBuildConfig config) : config_(std::move(config)) {
+  if (config_.jobs <= 0)
+    config_.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  have_ccache_ = config_.use_ccache && executable_in_path("ccache");
+}
+
+std::string KernelBuilder::compiler_command(const std::string& commit) const {
+  if (!config_.compilers) return "";
+  ProcessSpec spec;
+  spec.argv = {"git", "-C", config_.repo, "tag", "--merged", commit, "--list", "v*"};
+  spec.timeout = std::chrono::seconds(120);
+  Result<ProcessResult> tags = run_process(spec);
+  std::vector<std::string> names;
+  if (tags.ok() && tags->end == ProcessResult::End::exited && tags->exit_status == 0) {
+    names = split_lines(tags->output);
+  }
+  return config_.compilers->compiler_for(names);
+}
+
+BuildResult KernelBuilder::build(const BuildRequest& request) {
+  BuildResult result;
+  auto start = std::chrono::steady_clock::now();
+  auto finish = [&](BuildResult::Status status, std::string error) {
+    result.status = status;
+    result.error = std::move(error);
+    result.duration_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return result;
+  };
+
+  std::error_code ec;
+  fs::path job_dir = fs::absolute(request.job_dir, ec).lexically_normal();
+  fs::path checkout = fs::absolute(request.checkout_dir, ec).lexically_normal();
+  fs::path build_dir = job_dir / kBuildDir;
+  fs::path artifacts = job_dir / kArtifactsDir / request.commit.substr(0, 12);
+  fs::create_directories(build_dir, ec);
+  fs::create_directories(artifacts, ec);
+  if (ec) {
+    return finish(BuildResult::Status::infra_error,
+                  fmt::format("cannot create {}: {}", build_dir.string(), ec.message()));
+  }
+  if (Status tree = check_kernel_tree(checkout.string()); !tree.ok()) {
+    return finish(BuildResult::Status::failed, tree.error().message);
+  }
+  std::string user_config = read_text(config_.config_path);
+  if (user_config.empty()) {
+    return finish(BuildResult::Status::infra_error,
+                  "cannot read kernel config: " + config_.config_path);
+  }
+  if (!write_text(build_dir / ".config", user_config)) {
+    return finish(BuildResult::Status::infra_error,
+                  "cannot write " + (build_dir / ".config").string());
+  }
+
+  std::string compiler = compiler_command(request.commit);
+  std::string cc = compiler.empty() ? "gcc" : compiler;
+  if (have_ccache_ && !cc.starts_with("ccache ")) cc = "ccache " + cc;
+
+  std::map<std::string, std::string> env = request.env;
+  env["KBUILD_BUILD_TIMESTAMP"] = config_.timestamp;
+  env["KBUILD_BUILD_USER"] = "culprit";
+  env["KBUILD_BUILD_HOST"] = "culprit";
+  env["KBUILD_BUILD_VERSION"] = "1";
+  env["LOCALVERSION"] = "-culprit";
+  if (have_ccache_) env["CCACHE_BASEDIR"] = job_dir.string();  // hits across jobs and folders
+
+  std::string log;
+  fs::path log_path = artifacts / "build.log";
+  auto save_log = [&] {
+    write_text(log_path, log);
+    result.artifacts.push_back(log_path.string());
+  };
+  auto make = [&](std::vector<std::string> targets) -> Result<ProcessResult> {
+    ProcessSpec spec;
+    spec.argv = {"make",
+                 "-C",
+                 checkout.string(),
+                 "O=" + build_dir.string(),
+                 "CC=" + cc,
+                 "-j" + std::to_string(config_.jobs)};
+    spec.argv.insert(spec.argv.end(), targets.begin(), targets.end());
+    spec.env = env;
+    spec.timeout = config_.timeout;
+    spec.output_limit = 32u << 20;
+    log += fmt::format("$ {}\n", fmt::join(spec.argv, " "));
+    Result<ProcessResult> process = run_process(spec);
+    if (process.ok()) log += process->output;
+    return process;
+  };
+  // Classifies a make that did not succeed; nothing when it did.
+  auto failure = [&](const Result<ProcessResult>& process,
+                     const std::string& what) -> std::optional<BuildResult> {
+    if (!process.ok()) {
+      save_log();
+      return finish(BuildResult::Status::infra_error,
+                    fmt::format("cannot run make: {} (install make)", process.error().message));
+    }
+    if (process->end == ProcessResult::End::exited && process->exit_status == 0) {
+      return std::nullopt;
+    }
+    save_log();
+    if (process->end == ProcessResult::End::timed_out) {
+      return finish(BuildResult::Status::timed_out,
+                    fmt::format("{} timed out after {}s", what, config_.timeout.count()));
+    }
+    bool oom = (process->end == ProcessResult::End::signaled && process->signal == SIGKILL) ||
+               killed_for_memory(process->output);
+    std::vector<std::string> cause = build_root_cause(process->output);
+    result.log_tail = fmt::format("{}", fmt::join(cause, "\n"));
+    if (cause.empty())
+      result.log_tail =
+          process->output.substr(process->output.size() > 4000 ? process->output.size() - 4000 : 0);
+    if (oom) {
+      return finish(BuildResult::Status::infra_error, what + " was killed (out of memory?)");
+    }
+    std::string status = process->end == ProcessResult::End::signaled
+                             ? "killed by signal " + signal_name(process->signal)
+                             : "exited with status " + std::to_string(process->exit_status);
+    return finish(BuildResult::Status::failed,
+                  cause.empty() ? fmt::format("{} {}", what, status) : first_line(cause.front()));
+  };
+
+  Result<ProcessResult> configured = make({"olddefconfig"});
+  if (auto failed = failure(configured, "make olddefconfig")) return *failed;
+  std::string final_config = read_text(build_dir / ".config");
+  fs::path config_artifact = artifacts / "kernel.config";
+  write_text(config_artifact, final_config);
+  result.artifacts.push_back(config_artifact.string());
+  for (const std::string& option : required_boot_options()) {
+    if (config_value(final_config, option) != "y") {
+      save_log();
+      return finish(BuildResult::Status::failed,
+                    fmt::format("the config has no CONFIG_{}=y after olddefconfig (needed to "
+                                "boot in QEMU)",
+                                option));
+    }
+  }
+
+  Result<ProcessResult> built = make({"bzImage"});
+  if (auto failed = failure(built, "make bzImage")) return *failed;
+  save_log();
+
+  result.compiler = kernel_compiler_line(build_dir.string());
+  fs::path image = job_dir / kImage;
+  fs::path vmlinux = build_dir / "vmlinux";
+  if (!fs::exists(image, ec) || !fs::exists(vmlinux, ec)) {
+    return finish(BuildResult::Status::failed,
+                  "make bzImage did not produce " + image.string() + " and vmlinux");
+  }
+  result.artifact = image.string();
+  Result<std::string> signature = artifact_signature(vmlinux.string());
+  if (!signature.ok()) return finish(BuildResult::Status::failed, signature.error().message);
+  result.signature = std::move(*signature);
+  return finish(BuildResult::Status::ok, "");
+}
+
+}  // namespace culprit::build

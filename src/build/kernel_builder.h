@@ -1,0 +1,76 @@
+// KernelBuilder: the kernel backend's build. Builds a Linux tree out of tree, in one build folder
+// per job that is kept between commits so only what changed is rebuilt:
+//
+//   cp CONFIG BUILD/.config
+//   make -C CHECKOUT O=BUILD CC=COMPILER olddefconfig
+//   make -C CHECKOUT O=BUILD CC=COMPILER -jN bzImage
+//
+// with syzbot's reproducible environment (KBUILD_BUILD_TIMESTAMP/USER/HOST/VERSION, LOCALVERSION)
+// and ccache in front of the compiler when it is installed. The compiler comes from a
+// CompilerTable (by the newest release tag reachable from the commit), default the system one.
+//
+// A failed build is a skip whose log_tail holds the root-cause lines (the first error lines, at
+// most 20); a build killed for memory is an infra error. Per commit, the .config used and the
+// whole build log are kept under JOB_DIR/artifacts/<commit12>/ and listed in `artifacts`.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "build/builder.h"
+#include "build/compiler_table.h"
+
+namespace culprit::build {
+
+struct KernelBuildConfig {
+  std::string repo;                        // the git repository, to find a commit's release tags
+  std::string config_path;                 // the kernel .config every commit starts from
+  std::optional<CompilerTable> compilers;  // none: the system compiler for every commit
+  int jobs = 0;                            // make -j; 0: the number of CPUs
+  std::chrono::seconds timeout{3 * 3600};
+  bool use_ccache = true;                                  // when ccache is installed
+  std::string timestamp = "Thu Jan  1 00:00:00 UTC 2026";  // KBUILD_BUILD_TIMESTAMP
+};
+
+class KernelBuilder final : public Builder {
+ public:
+  // Where things are, relative to the job folder.
+  static constexpr const char* kBuildDir = "build";
+  static constexpr const char* kImage = "build/arch/x86/boot/bzImage";
+  static constexpr const char* kArtifactsDir = "artifacts";
+
+  explicit KernelBuilder(KernelBuildConfig config);
+  BuildResult build(const BuildRequest& request) override;
+
+ private:
+  std::string compiler_command(const std::string& commit) const;
+
+  KernelBuildConfig config_;
+  bool have_ccache_ = false;
+};
+
+// Whether `dir` looks like a Linux source tree that builds for x86 (Kconfig, Makefile,
+// arch/x86/Makefile). The error names the first missing file.
+Status check_kernel_tree(const std::string& dir);
+
+// The root cause of a failed build from its output: the first lines that say what broke (compiler
+// errors, linker errors, missing files; make's own `Error N` lines only when there is nothing
+// better), at most `limit` of them. Empty when nothing in the output looks like an error.
+std::vector<std::string> build_root_cause(const std::string& output, std::size_t limit = 20);
+
+// Whether a failed build was killed for memory (the OOM killer took the compiler or make).
+bool killed_for_memory(const std::string& output);
+
+// LINUX_COMPILER from BUILD/include/generated/compile.h, "" when there is none.
+std::string kernel_compiler_line(const std::string& build_dir);
+
+// The value of CONFIG_`name` in a .config's text: "y", "m", a number or a quoted string;
+// nothing when it is unset or absent.
+std::optional<std::string> config_value(const std::string& config_text, const std::string& name);
+
+// Options a kernel needs to boot culprit's initramfs in QEMU and print on its serial console.
+const std::vector<std::string>& required_boot_options();
+
+}  // namespace culprit::build

@@ -1,0 +1,454 @@
+#include "run/qemu_runner.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "base/interrupt.h"
+#include "base/process.h"
+#include "run/initramfs.h"
+
+extern char** environ;
+
+namespace culprit::run {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kConsoleLimit = 4u << 20;  // bytes of console kept per run (the tail)
+// After the init's "done", QEMU should exit at once (reboot + -no-reboot); past this, it is
+// stopped.
+constexpr std::chrono::seconds kExitAfterDone{30};
+
+double seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+std::string last_nonempty_line(const std::string& text) {
+  std::istringstream in(text);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    if (line.find_first_not_of(" \t") != std::string::npos) last = line;
+  }
+  return last;
+}
+
+// A console line without the "[  12.345678]" printk time stamp.
+std::string_view without_timestamp(std::string_view line) {
+  if (line.starts_with('[')) {
+    std::size_t close = line.find(']');
+    if (close != std::string_view::npos && close < 20) {
+      line.remove_prefix(close + 1);
+      while (line.starts_with(' ')) line.remove_prefix(1);
+    }
+  }
+  return line;
+}
+
+// QEMU, started with its stdout and stderr on one pipe, in a process group of its own (so the
+// interrupt handler can stop it).
+struct Vm {
+  pid_t pid = -1;
+  int output = -1;
+};
+
+Result<Vm> start_vm(const std::vector<std::string>& argv) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return make_error(std::string("pipe: ") + std::strerror(errno));
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_init(&attr);
+  posix_spawn_file_actions_init(&actions);
+  sigset_t all_signals, no_signals;
+  sigfillset(&all_signals);
+  sigemptyset(&no_signals);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setsigdefault(&attr, &all_signals);
+  posix_spawnattr_setsigmask(&attr, &no_signals);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
+  std::vector<std::string> args = argv;
+  std::vector<char*> pointers;
+  for (std::string& arg : args) pointers.push_back(arg.data());
+  pointers.push_back(nullptr);
+  pid_t pid = -1;
+  int err = posix_spawnp(&pid, args[0].c_str(), &actions, &attr, pointers.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  ::close(fds[1]);
+  if (err != 0) {
+    ::close(fds[0]);
+    if (err == ENOENT) {
+      return make_error(fmt::format("{} not found (install the qemu-system-x86 package)", argv[0]));
+    }
+    return make_error(fmt::format("cannot start {}: {}", argv[0], std::strerror(err)));
+  }
+  register_child_group(pid);
+  fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
+  return Vm{pid, fds[0]};
+}
+
+// How the VM's run ended, before classification.
+enum class Stop { exited, crash, boot_timeout, no_output, run_timeout, done_no_exit };
+
+}  // namespace
+
+Status check_qemu(const std::string& qemu) {
+  ProcessSpec spec;
+  spec.argv = {qemu, "--version"};
+  spec.timeout = std::chrono::seconds(30);
+  Result<ProcessResult> process = run_process(spec);
+  if (!process.ok() || process->end != ProcessResult::End::exited || process->exit_status != 0) {
+    return make_error(fmt::format("cannot run {} (install the qemu-system-x86 package)", qemu));
+  }
+  return {};
+}
+
+bool kvm_usable() {
+  int fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
+}
+
+long available_memory_mb() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  long value = 0;
+  std::string unit;
+  while (in >> key >> value >> unit) {
+    if (key == "MemAvailable:") return value / 1024;
+  }
+  return 0;
+}
+
+int vms_that_fit(int vms, int memory_mb, long available_mb) {
+  constexpr long kQemuOverheadMb = 128;
+  constexpr long kHostReserveMb = 512;
+  if (available_mb <= 0) return std::max(vms, 1);
+  long usable = available_mb - kHostReserveMb;
+  long fit = usable / (memory_mb + kQemuOverheadMb);
+  return static_cast<int>(std::clamp<long>(fit, 1, std::max(vms, 1)));
+}
+
+std::string kernel_cmdline(const QemuRunConfig& config) {
+  std::string line = fmt::format("console=ttyS0 panic=-1 oops=panic {}={}", kRunTimeParameter,
+                                 config.run_time.count());
+  if (!config.cmdline.empty()) line += " " + config.cmdline;
+  return line;
+}
+
+std::vector<std::string> qemu_argv(const QemuRunConfig& config, const std::string& kernel_image,
+                                   bool use_kvm) {
+  std::vector<std::string> argv = {config.qemu,
+                                   "-nographic",
+                                   "-no-reboot",
+                                   "-nic",
+                                   "none",
+                                   "-m",
+                                   std::to_string(config.memory_mb),
+                                   "-smp",
+                                   std::to_string(config.cpus)};
+  if (use_kvm) {
+    argv.insert(argv.end(), {"-accel", "kvm", "-cpu", "host"});
+  } else {
+    argv.insert(argv.end(), {"-accel", "tcg"});
+  }
+  argv.insert(argv.end(), {"-kernel", kernel_image, "-initrd", config.initramfs, "-append",
+                           kernel_cmdline(config)});
+  return argv;
+}
+
+bool is_crash_line(std::string_view line) {
+  static const std::string_view kStarts[] = {
+      "WARNING:",
+      "BUG:",
+      "kernel BUG at",
+      "Kernel panic",
+      "general protection fault",
+      "Oops:",
+      "INFO: task ",
+      "INFO: rcu",
+      "UBSAN:",
+      "KASAN:",
+      "Unable to handle kernel",
+      "divide error:",
+      "invalid opcode:",
+      "unreferenced object",
+      "watchdog: BUG:",
+      "kernel stack overflow",
+      "stack segment:",
+      "PANIC:",
+  };
+  line = without_timestamp(line);
+  for (std::string_view start : kStarts) {
+    if (line.starts_with(start)) return true;
+  }
+  return false;
+}
+
+std::string clean_console(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    char c = raw[i];
+    if (c == '\r') continue;
+    if (c == '\x1b') {
+      if (i + 1 < raw.size() && raw[i + 1] == '[') {
+        std::size_t j = i + 2;  // CSI: parameters, then one final byte in @..~
+        while (j < raw.size() && !(raw[j] >= '@' && raw[j] <= '~')) ++j;
+        i = j;
+      } else {
+        ++i;  // a two-byte escape ("ESC c")
+      }
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+Result<VmFiles> prepare_vm_files(const std::string& dir, const std::string& repro_source,
+                                 const std::string& repro_binary) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return make_error(fmt::format("cannot create {}: {}", dir, ec.message()));
+  VmFiles files;
+  if (!repro_source.empty()) {
+    if (!fs::is_regular_file(repro_source, ec)) {
+      return make_error("reproducer not found: " + repro_source);
+    }
+    files.reproducer = (fs::path(dir) / "repro").string();
+    if (Status compiled = compile_static(repro_source, files.reproducer); !compiled.ok()) {
+      return make_error("the reproducer does not compile: " + compiled.error().message);
+    }
+  } else {
+    if (!fs::is_regular_file(repro_binary, ec)) {
+      return make_error("reproducer binary not found: " + repro_binary);
+    }
+    files.reproducer = fs::absolute(repro_binary, ec).string();
+  }
+  Result<std::string> init = build_init((fs::path(dir) / "init").string());
+  if (!init) return init.error();
+  files.init = *init;
+  files.initramfs = (fs::absolute(dir, ec) / "initramfs.cpio").string();
+  if (Status packed = make_initramfs(files.init, files.reproducer,
+                                     (fs::path(dir) / "initramfs").string(), files.initramfs);
+      !packed.ok()) {
+    return packed.error();
+  }
+  return files;
+}
+
+QemuRunner::QemuRunner(QemuRunConfig config) : config_(std::move(config)) {
+  switch (config_.accelerator) {
+    case Accelerator::automatic:
+      use_kvm_ = kvm_usable();
+      break;
+    case Accelerator::kvm:
+      use_kvm_ = true;
+      break;
+    case Accelerator::tcg:
+      use_kvm_ = false;
+      break;
+  }
+}
+
+ReproRun QemuRunner::run_one(const RunRequest& request, int index) const {
+  ReproRun run;
+  run.index = index;
+  std::error_code ec;
+  fs::path image = config_.kernel_image;
+  if (image.is_relative()) image = fs::path(request.job_dir) / image;
+  image = fs::absolute(image, ec).lexically_normal();
+  if (!fs::exists(image, ec)) {
+    run.outcome = RunOutcome::infra_error;
+    run.error = "no kernel image at " + image.string();
+    return run;
+  }
+  fs::path artifacts = fs::path(request.job_dir) / "artifacts" / request.commit.substr(0, 12);
+  fs::create_directories(artifacts, ec);
+
+  const Clock::time_point start = Clock::now();
+  Result<Vm> vm = start_vm(qemu_argv(config_, image.string(), use_kvm_));
+  if (!vm) {
+    run.outcome = RunOutcome::infra_error;
+    run.error = vm.error().message;
+    return run;
+  }
+
+  std::string raw;
+  std::size_t dropped = 0;
+  std::string partial;  // the console line being printed
+  bool booted = false;
+  bool done = false;
+  std::optional<std::string> crash_line;
+  bool crash_before_boot = false;
+  Clock::time_point last_output = start, run_start = start, crash_at{}, done_at{};
+  std::optional<Stop> stop;
+  bool pipe_open = true;
+  char buffer[64 << 10];
+
+  auto on_line = [&](std::string_view line) {
+    std::string text = clean_console(line);
+    if (!booted && text.find(kBootedMarker) != std::string::npos) {
+      booted = true;
+      run_start = Clock::now();
+    } else if (booted && text.find(kDoneMarker) != std::string::npos) {
+      done = true;
+      done_at = Clock::now();
+    } else if (!crash_line && is_crash_line(text)) {
+      crash_line = std::string(without_timestamp(text));
+      crash_before_boot = !booted;
+      crash_at = Clock::now();
+    }
+  };
+
+  while (!stop) {
+    pollfd fd{vm->output, POLLIN, 0};
+    if (pipe_open && poll(&fd, 1, 200) < 0 && errno != EINTR) break;
+    while (pipe_open) {
+      ssize_t n = ::read(vm->output, buffer, sizeof buffer);
+      if (n > 0) {
+        std::string_view chunk(buffer, static_cast<std::size_t>(n));
+        raw.append(chunk);
+        if (raw.size() > 2 * kConsoleLimit) {
+          dropped += raw.size() - kConsoleLimit;
+          raw.erase(0, raw.size() - kConsoleLimit);
+        }
+        last_output = Clock::now();
+        for (std::size_t at; (at = chunk.find('\n')) != std::string_view::npos;) {
+          partial.append(chunk.substr(0, at));
+          on_line(partial);
+          partial.clear();
+          chunk.remove_prefix(at + 1);
+        }
+        partial.append(chunk);
+      } else if (n == 0) {
+        pipe_open = false;
+      } else if (errno != EINTR) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK) pipe_open = false;
+        break;
+      }
+    }
+    if (!pipe_open) {
+      if (!partial.empty()) on_line(partial);
+      stop = Stop::exited;
+      break;
+    }
+    Clock::time_point now = Clock::now();
+    if (crash_line) {
+      if (now - crash_at >= config_.crash_grace) stop = Stop::crash;
+    } else if (!booted) {
+      if (now - start >= config_.boot_timeout) stop = Stop::boot_timeout;
+    } else if (done) {
+      if (now - done_at >= kExitAfterDone) stop = Stop::done_no_exit;
+    } else if (now - last_output >= config_.no_output_timeout) {
+      stop = Stop::no_output;
+    } else if (now - run_start >= config_.run_time + config_.no_output_timeout) {
+      stop = Stop::run_timeout;
+    }
+  }
+
+  ::kill(-vm->pid, SIGKILL);
+  int status = 0;
+  while (waitpid(vm->pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  unregister_child_group(vm->pid);
+  ::close(vm->output);
+  run.duration_s = seconds(Clock::now() - start);
+  run.console = clean_console(raw);
+  run.console_dropped = dropped;
+
+  fs::path console_path = artifacts / fmt::format("console-{}.log", index);
+  {
+    std::ofstream out(console_path, std::ios::trunc);
+    out << run.console;
+    if (out) run.artifacts.push_back(console_path.string());
+  }
+
+  bool qemu_failed = stop == Stop::exited && WIFEXITED(status) && WEXITSTATUS(status) != 0;
+  bool qemu_killed = stop == Stop::exited && WIFSIGNALED(status);
+  bool kernel_started = run.console.find("Linux version") != std::string::npos;
+  if (stop == Stop::exited && WIFEXITED(status)) run.exit_status = WEXITSTATUS(status);
+  if (stop == Stop::exited && WIFSIGNALED(status)) run.signal = WTERMSIG(status);
+
+  if (crash_line && crash_before_boot) {
+    run.outcome = RunOutcome::cannot_test;
+    run.title = "boot failure: " + *crash_line;
+  } else if (crash_line) {
+    run.outcome = RunOutcome::crashed;
+    run.title = *crash_line;
+  } else if (qemu_failed || qemu_killed) {
+    run.outcome = RunOutcome::infra_error;
+    run.error =
+        fmt::format("{} {}: {}", config_.qemu,
+                    qemu_killed ? "was killed by signal " + signal_name(WTERMSIG(status))
+                                : "exited with status " + std::to_string(WEXITSTATUS(status)),
+                    last_nonempty_line(run.console));
+    run.title = run.error;
+  } else if (!booted) {
+    if (stop == Stop::exited && !kernel_started) {
+      run.outcome = RunOutcome::infra_error;
+      run.error = fmt::format("{} printed nothing from the kernel: {}", config_.qemu,
+                              last_nonempty_line(run.console));
+      run.title = run.error;
+    } else {
+      run.outcome = RunOutcome::cannot_test;
+      run.title = stop == Stop::boot_timeout
+                      ? fmt::format("boot failure: no init after {}s", config_.boot_timeout.count())
+                      : "boot failure: " + last_nonempty_line(run.console);
+    }
+  } else if (done) {
+    run.outcome = RunOutcome::ok;
+  } else if (stop == Stop::no_output || stop == Stop::run_timeout) {
+    run.outcome = RunOutcome::crashed;
+    run.timed_out = true;
+    run.title = "no output from test machine";
+  } else {
+    // QEMU exited cleanly but the init never finished: the kernel rebooted under it.
+    run.outcome = RunOutcome::crashed;
+    run.title = "lost connection to test machine";
+  }
+  return run;
+}
+
+void QemuRunner::run(const RunRequest& request, std::span<const int> indices,
+                     const std::function<void(const ReproRun&)>& on_done) {
+  std::atomic<std::size_t> next{0};
+  std::mutex done_mutex;
+  auto worker = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < indices.size();) {
+      ReproRun run = run_one(request, indices[i]);
+      std::lock_guard lock(done_mutex);
+      on_done(run);
+    }
+  };
+  std::size_t count = std::min<std::size_t>(std::max(config_.vms, 1), indices.size());
+  std::vector<std::thread> threads;
+  for (std::size_t t = 1; t < count; ++t) threads.emplace_back(worker);
+  worker();
+  for (std::thread& thread : threads) thread.join();
+}
+
+}  // namespace culprit::run

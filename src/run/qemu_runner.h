@@ -1,0 +1,93 @@
+// QemuRunner: the kernel backend's test. Each run boots the commit's bzImage in its own QEMU VM
+// (KVM when /dev/kvm is usable, else TCG) with culprit's initramfs (run/initramfs.h), which runs
+// the reproducer again and again for the run time and then reboots; up to `vms` VMs at once.
+//
+// The serial console is watched as it arrives:
+//   - no kBootedMarker within the boot timeout, or a crash before it: the kernel does not boot,
+//     cannot_test ("boot failure: ...");
+//   - a crash line ("WARNING:", "BUG:", "Kernel panic", ...) after boot: crashed; the VM is given
+//     a few seconds to finish printing the report, then stopped (the report parser names it);
+//   - nothing printed for the no-output timeout, or no kDoneMarker by the run timeout: crashed,
+//     as a hang ("no output from test machine");
+//   - kDoneMarker and QEMU's exit: ok;
+//   - QEMU that cannot start, exits with an error or is killed: infra_error.
+// Every console is saved as JOB_DIR/artifacts/<commit12>/console-<run>.log.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "run/runner.h"
+
+namespace culprit::run {
+
+enum class Accelerator { automatic, kvm, tcg };
+
+struct QemuRunConfig {
+  std::string qemu = "qemu-system-x86_64";
+  std::string kernel_image;  // relative to the job folder (or absolute)
+  std::string initramfs;     // made by prepare_vm_files()
+  int vms = 1;
+  int memory_mb = 512;
+  int cpus = 1;
+  Accelerator accelerator = Accelerator::automatic;
+  std::chrono::seconds run_time{10};
+  std::chrono::seconds boot_timeout{120};
+  std::chrono::seconds no_output_timeout{60};
+  std::chrono::seconds crash_grace{5};  // console kept after the first crash line
+  std::string cmdline;                  // appended to the kernel command line
+};
+
+// What one job's VMs boot: the compiled reproducer and the initramfs holding it.
+struct VmFiles {
+  std::string reproducer;  // static executable
+  std::string init;
+  std::string initramfs;
+};
+
+// Compiles the reproducer (when `repro_source` is given; else uses `repro_binary`) and the init
+// into `dir`, and packs them into `dir`/initramfs.cpio. Errors name the input at fault.
+Result<VmFiles> prepare_vm_files(const std::string& dir, const std::string& repro_source,
+                                 const std::string& repro_binary);
+
+// An error naming the package to install when `qemu` cannot be run.
+Status check_qemu(const std::string& qemu);
+
+// Whether /dev/kvm can be opened for reading and writing.
+bool kvm_usable();
+
+// MemAvailable from /proc/meminfo in MiB; 0 when unknown.
+long available_memory_mb();
+// How many of `vms` VMs of `memory_mb` each fit in `available_mb`, leaving room for QEMU's own
+// overhead and the host (at least 1).
+int vms_that_fit(int vms, int memory_mb, long available_mb);
+
+// The QEMU argument vector for one VM.
+std::vector<std::string> qemu_argv(const QemuRunConfig& config, const std::string& kernel_image,
+                                   bool use_kvm);
+// The kernel command line: console, panic behaviour, the init's run time, then config.cmdline.
+std::string kernel_cmdline(const QemuRunConfig& config);
+
+// Whether a console line (without its line end) starts a kernel crash report.
+bool is_crash_line(std::string_view line);
+
+// The console without carriage returns and terminal escape sequences (SeaBIOS clears the screen).
+std::string clean_console(std::string_view raw);
+
+class QemuRunner final : public Runner {
+ public:
+  explicit QemuRunner(QemuRunConfig config);
+  void run(const RunRequest& request, std::span<const int> indices,
+           const std::function<void(const ReproRun&)>& on_done) override;
+
+  // One VM run, synchronously (what run() does for each index).
+  ReproRun run_one(const RunRequest& request, int index) const;
+
+ private:
+  QemuRunConfig config_;
+  bool use_kvm_ = false;
+};
+
+}  // namespace culprit::run

@@ -1,0 +1,178 @@
+// BayesStrategy (`--strategy bayes`): noise-aware search over the commit DAG.
+//
+// Hypotheses: "candidate c is the culprit" for every node of the range, plus "the change is older
+// than the range" (the good end is already in the new state; shown as kOlderThanRange). Under c a
+// commit x is in the new state iff c is an ancestor of x or x itself; under "older" every commit of
+// the range and every good end is. The prior is uniform over the candidates with
+// BayesModel::older_prior on "older".
+//
+// Evidence. Each run is ok, a crash whose title (or one of the parser's alternative titles) is one
+// of the bug's titles -- the titles the start commit crashed with -- a crash with another title,
+// or nothing (cannot test, infra error). With the bug present a run crashes with the reproducer's
+// rate p, and otherwise with an unrelated bug's rate f; a bug crash carries a known title with
+// probability m, an unrelated crash with probability u. So a matching crash is strong evidence
+// (likelihood ratio ~ p m / f u) and another title weak evidence. p and f are unknown: Beta priors
+// updated from every run (an EM step weighted by how likely each tested commit has the bug), the
+// start commit's runs first.
+//
+// Exactness on the DAG. log P(c | runs) = log prior(c) + sum over tested x with c <= x of D(x),
+// where D(x) is x's log-likelihood ratio new vs old; a batch of runs on x adds its change of D(x)
+// to every candidate ancestor of x (found once per tested commit by a DFS). P(x is new) = the
+// posterior mass of x's ancestors, for every x at once by one pass in topological order: q(x) =
+// pi(x) + q(first parent) + the mass of the ancestors the other parents add (Ancestry's per-merge
+// difference lists, computed once) -- exact with merges, side branches and octopus merges.
+//
+// Choosing the next test: the expected information (bits) that a batch of runs on x gives about
+// the culprit is I(S_x; Y), a concave function of q(x) (the batch outcome Y depends on the
+// hypothesis only through x's state S_x); divided by the cost of the action -- the build (zero for
+// the `kept_builds` most recently tested commits) plus one batch of runs, both learned as the job
+// runs. With --parallel K the batch holds up to K commits chosen greedily: each next one maximises
+// the information it adds given the states of those already chosen, and joins while it raises
+// information per cost (builds run at the same time, runs share the pool).
+//
+// Stops when the leading hypothesis reaches `confidence`, when the budget is spent, or when no
+// test is worth anything (only commits that do not build separate the leaders).
+#pragma once
+
+#include <array>
+#include <memory>
+#include <span>
+#include <set>
+#include <vector>
+
+#include "search/strategy.h"
+
+namespace culprit::search {
+
+// What the posterior needs of the graph's ancestry, computed once per graph (shareable between
+// strategies over the same graph, as the benchmark does).
+class Ancestry {
+ public:
+  explicit Ancestry(const vcs::CommitGraph& graph);
+  const vcs::CommitGraph& graph() const { return *graph_; }
+  // For a node with 2+ parents: its ancestors that its first parent does not reach (itself
+  // excluded); empty otherwise.
+  std::span<const Index> merge_difference(Index node) const {
+    return {difference_.data() + offsets_[node], difference_.data() + offsets_[node + 1]};
+  }
+  // Every ancestor of `node`, itself included (one DFS).
+  std::vector<Index> ancestors(Index node) const;
+  // For every node, the sum of `mass` over its ancestors (itself included), exactly.
+  void ancestor_sums(std::span<const double> mass, std::vector<double>& sums) const;
+
+ private:
+  const vcs::CommitGraph* graph_;
+  std::vector<std::uint32_t> offsets_;
+  std::vector<Index> difference_;
+};
+
+// Tunables of the model (see above).
+struct BayesModel {
+  double older_prior = 0.02;
+  double title_match = 0.9;       // m
+  double unrelated_match = 0.05;  // u
+  double repro_alpha = 1, repro_beta = 1;          // Beta prior of p
+  double unrelated_alpha = 1, unrelated_beta = 49;  // Beta prior of f (mean 0.02)
+  int start_batches = 3;    // batches on the start commit before giving up on reproducing it
+  int judge_batches = 3;    // batches on a release tag or the fixed head before judging it
+  double judge_error = 0.05;  // a release or head is good once a bug would have shown by now
+  double min_gain_bits = 1e-4;  // below: no test is worth running
+};
+
+// Expected information (bits) about a binary state with P(new) = q that a batch of `runs` runs
+// gives, with per-run outcome probabilities {ok, matching crash, other crash} in each state.
+class BatchInformation {
+ public:
+  BatchInformation(int runs, const std::array<double, 3>& new_state,
+                   const std::array<double, 3>& old_state);
+  double operator()(double q) const;  // interpolated from a table
+  double exact(double q) const;
+
+ private:
+  std::vector<double> p_new_, p_old_;  // outcome distributions
+  std::vector<double> table_;
+};
+
+class BayesStrategy final : public SearchStrategy {
+ public:
+  explicit BayesStrategy(const StrategyOptions& options, BayesModel model = {});
+  // Reuse an Ancestry computed for the same graph (begin() computes one otherwise).
+  void set_ancestry(std::shared_ptr<const Ancestry> ancestry) { ancestry_ = std::move(ancestry); }
+
+  std::string name() const override { return "bayes"; }
+  VerdictDecision judge_start(std::span<const RunSummary> runs, const TestCost& cost) override;
+  VerdictDecision judge_release(std::span<const RunSummary> runs, const TestCost& cost) override;
+  VerdictDecision judge_head(std::span<const RunSummary> runs, const TestCost& cost) override;
+  void begin(const vcs::CommitGraph& graph, Index bad, std::size_t old_ends) override;
+  SearchStep next() override;
+  Recorded record(Point point, std::span<const RunSummary> runs, const TestCost& cost) override;
+  Recorded record_build_failure(Point point, const TestCost& cost) override;
+  double confidence() const override;
+  std::vector<Ranked> top(std::size_t count) const override;
+  bool flaky() const override { return repro_ < 0.9; }
+  double repro_chance() const override { return repro_; }
+  bool reports_confidence() const override { return true; }
+
+  // For tests and the benchmark.
+  double posterior(Point candidate) const { return posterior_[candidate]; }
+  double posterior_older() const { return posterior_.back(); }
+  double probability_new(Point point) const;  // P(point is in the new state)
+  double unrelated_rate() const { return unrelated_; }
+  const std::set<std::string>& bug_titles() const { return bug_titles_; }
+
+ private:
+  struct Counts {
+    int ok = 0;
+    int match = 0;
+    int other = 0;
+    int total() const { return ok + match + other; }
+  };
+  Counts count(std::span<const RunSummary> runs) const;
+  std::array<double, 3> outcome_probabilities(bool new_state) const;
+  double log_likelihood(const Counts& counts, bool new_state) const;
+  double log_ratio(const Counts& counts) const;
+  void learn_cost(const TestCost& cost);
+  VerdictDecision describe(std::span<const RunSummary> runs, const Counts& counts) const;
+  VerdictDecision judge_commit(std::span<const RunSummary> runs, bool& is_bad);
+  void recompute_posterior();
+  void normalize();
+  void refresh_new_mass();
+  bool reestimate_rates();
+  void touch(Point point);
+  bool built(Point point) const;
+  double action_cost(bool needs_build) const;
+  std::vector<TestOrder> choose_tests(double& best_gain);
+
+  StrategyOptions options_;
+  BayesModel model_;
+  double repro_ = 0.5;       // p
+  double unrelated_ = 0.02;  // f
+  std::set<std::string> bug_titles_;
+  int start_batches_ = 0;
+  int judge_batches_ = 0;
+  Counts above_;                    // runs of commits newer than every candidate
+  std::vector<Counts> pending_old_;  // runs of old ends judged before begin()
+
+  // Costs learned from the tests (seconds).
+  double build_sum_ = 0, runs_sum_ = 0;
+  int build_samples_ = 0, runs_samples_ = 0;
+  std::size_t builds_ = 0, runs_ = 0;
+  double spent_s_ = 0;
+
+  // The range.
+  const vcs::CommitGraph* graph_ = nullptr;
+  std::shared_ptr<const Ancestry> ancestry_;
+  std::size_t nodes_ = 0;  // candidates; points nodes_.. are old ends
+  std::vector<Counts> counts_;                 // per point
+  std::vector<double> ratio_;                  // per point: D(x) as last applied
+  std::vector<char> failed_;                   // per point: did not build
+  std::vector<std::vector<Index>> ancestors_;  // per tested node
+  std::vector<Point> tested_;                  // points with runs, in first-test order
+  std::vector<Point> recent_;                  // most recently tested first (kept builds)
+  std::vector<double> log_weight_;             // per hypothesis (candidates, then older)
+  std::vector<double> posterior_;
+  std::vector<double> new_mass_;  // per node: P(new) without the "older" share
+  std::size_t leader_ = 0;
+};
+
+}  // namespace culprit::search
