@@ -7,17 +7,13 @@
 #include <string_view>
 #include <vector>
 
+#include "base/release_version.h"
+
 namespace culprit::search {
 
-// v6.1 -> {6,1,0}; v6.1.5 -> {6,1,5}; v3.0 -> {3,0,0}. Not releases: v6.1-rc3, v6.1.5-foo, 6.1,
-// anything else.
-struct ReleaseVersion {
-  int major = 0;
-  int minor = 0;
-  int patch = 0;
-  auto operator<=>(const ReleaseVersion&) const = default;
-};
-std::optional<ReleaseVersion> parse_release_tag(std::string_view name);
+// Which tag names are releases: base/release_version.h.
+using culprit::parse_release_tag;
+using culprit::ReleaseVersion;
 
 // From release tag names (any order; non-release names are ignored) returns the ones to test,
 // newest first: before the newest x.y release, the 2 newest point releases plus the middle one

@@ -85,6 +85,21 @@ int git_bisect_steps(const std::string& clone, const std::string& oracle, const 
   return static_cast<int>(std::count(lines.begin(), lines.end(), '\n'));
 }
 
+// Starts argv (no shell) with its output thrown away; returns its pid, or -1.
+pid_t spawn_in_background(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
 class BisectCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -352,15 +367,8 @@ TEST_F(BisectCommandTest, ResumesAfterKill) {
       "--build",      "echo \"$CULPRIT_COMMIT\" >> " + builds_log,
       "--test",       "sleep 0.2; " + oracle_test(oracle_, repo, culprit, runs_log)};
 
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
+  pid_t pid = spawn_in_background(args);
+  ASSERT_GT(pid, 0);
   // Wait for a few recorded runs, then kill it without warning.
   for (int i = 0; i < 600; ++i) {
     std::string runs = read_file(runs_log);
@@ -498,16 +506,8 @@ TEST_F(BisectCommandTest, InterruptKillsRunningTests) {
       "--runs",       "1",
       "--state",      dir_ / "s.db",
       "--test",       "echo $$ > " + pid_file + "; touch " + marker + "; exec sleep 60"};
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
+  pid_t pid = spawn_in_background(args);
+  ASSERT_GT(pid, 0);
   for (int i = 0; i < 600 && !std::filesystem::exists(marker); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
