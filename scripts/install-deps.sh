@@ -8,6 +8,8 @@ packages=(
   libtomlplusplus-dev libre2-dev libhyperscan-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
+  # the kernel backend's example and tests: a kernel tree, its build tools, QEMU, cpio
+  linux-source-6.1 bison flex bc libelf-dev libssl-dev xz-utils cpio qemu-system-x86
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -1,7 +1,6 @@
 #include "build/compiler_table.h"
 
 #include <algorithm>
-#include <charconv>
 #include <fstream>
 #include <sstream>
 
@@ -17,30 +16,7 @@ std::string_view trim(std::string_view text) {
   return text.substr(start, text.find_last_not_of(space) - start + 1);
 }
 
-bool parse_number(std::string_view text, int& number) {
-  if (text.empty() || text.size() > 6) return false;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
-  return error == std::errc() && end == text.data() + text.size();
-}
-
 }  // namespace
-
-std::optional<KernelVersion> parse_kernel_release(std::string_view tag) {
-  if (tag.size() < 2 || tag[0] != 'v') return std::nullopt;
-  std::string_view rest = tag.substr(1);
-  int parts[3] = {0, 0, 0};
-  int count = 0;
-  while (count < 3) {
-    std::size_t dot = rest.find('.');
-    if (!parse_number(rest.substr(0, dot), parts[count])) return std::nullopt;
-    ++count;
-    if (dot == std::string_view::npos) break;
-    rest = rest.substr(dot + 1);
-    if (count == 3) return std::nullopt;  // a fourth component
-  }
-  if (count < 2) return std::nullopt;  // "v6" is not a release tag
-  return KernelVersion{parts[0], parts[1], parts[2]};
-}
 
 Result<CompilerTable> CompilerTable::parse(std::string_view text, const std::string& source_name) {
   CompilerTable table;
@@ -69,7 +45,7 @@ Result<CompilerTable> CompilerTable::parse(std::string_view text, const std::str
       table.default_ = std::string(compiler);
       continue;
     }
-    std::optional<KernelVersion> version = parse_kernel_release(key);
+    std::optional<ReleaseVersion> version = parse_release_tag(key);
     if (!version) {
       return make_error(
           fmt::format("{}:{}: `{}` is not a release tag (vX.Y or vX.Y.Z) or `default`", source_name,
@@ -98,9 +74,9 @@ Result<CompilerTable> CompilerTable::load(const std::string& path) {
 
 std::optional<std::string> CompilerTable::newest_release(const std::vector<std::string>& tags) {
   std::optional<std::string> newest;
-  std::optional<KernelVersion> newest_version;
+  std::optional<ReleaseVersion> newest_version;
   for (const std::string& tag : tags) {
-    std::optional<KernelVersion> version = parse_kernel_release(tag);
+    std::optional<ReleaseVersion> version = parse_release_tag(tag);
     if (version && (!newest_version || *version > *newest_version)) {
       newest_version = version;
       newest = tag;
@@ -112,7 +88,7 @@ std::optional<std::string> CompilerTable::newest_release(const std::vector<std::
 std::string CompilerTable::compiler_for(const std::vector<std::string>& tags) const {
   std::optional<std::string> newest = newest_release(tags);
   if (!newest) return default_;
-  KernelVersion version = *parse_kernel_release(*newest);
+  ReleaseVersion version = *parse_release_tag(*newest);
   for (const Entry& entry : entries_) {  // newest first: the first one not after `version`
     if (entry.from <= version) return entry.compiler;
   }

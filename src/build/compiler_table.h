@@ -18,24 +18,15 @@
 #include <string_view>
 #include <vector>
 
+#include "base/release_version.h"
 #include "base/result.h"
 
 namespace culprit::build {
 
-// A release version from a tag name: "v6.1" -> {6, 1, 0}, "v5.15.3" -> {5, 15, 3}. Release
-// candidates ("v6.2-rc1") and other names are not releases.
-struct KernelVersion {
-  int major = 0;
-  int minor = 0;
-  int patch = 0;
-  auto operator<=>(const KernelVersion&) const = default;
-};
-std::optional<KernelVersion> parse_kernel_release(std::string_view tag);
-
 class CompilerTable {
  public:
   struct Entry {
-    KernelVersion from;
+    ReleaseVersion from;
     std::string tag;       // as written in the file
     std::string compiler;  // command, may hold arguments ("ccache gcc-12")
   };

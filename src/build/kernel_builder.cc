@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -160,6 +161,18 @@ const std::vector<std::string>& required_boot_options() {
   return kOptions;
 }
 
+std::string KernelBuilder::build_dir(const std::string& job_dir, const std::string& checkout_dir) {
+  std::error_code ec;
+  fs::path job = fs::absolute(job_dir, ec).lexically_normal();
+  std::string name = fs::path(checkout_dir).lexically_normal().filename().string();
+  if (name.empty()) name = fs::path(checkout_dir).lexically_normal().parent_path().filename();
+  return (job / (name == "checkout" ? std::string("build") : "build-" + name)).string();
+}
+
+std::string KernelBuilder::image_path(const std::string& job_dir, const std::string& checkout_dir) {
+  return (fs::path(build_dir(job_dir, checkout_dir)) / "arch/x86/boot/bzImage").string();
+}
+
 KernelBuilder::KernelBuilder(KernelBuildConfig config) : config_(std::move(config)) {
   if (config_.jobs <= 0)
     config_.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -193,7 +206,7 @@ BuildResult KernelBuilder::build(const BuildRequest& request) {
   std::error_code ec;
   fs::path job_dir = fs::absolute(request.job_dir, ec).lexically_normal();
   fs::path checkout = fs::absolute(request.checkout_dir, ec).lexically_normal();
-  fs::path build_dir = job_dir / kBuildDir;
+  fs::path build_dir = KernelBuilder::build_dir(job_dir.string(), checkout.string());
   fs::path artifacts = job_dir / kArtifactsDir / request.commit.substr(0, 12);
   fs::create_directories(build_dir, ec);
   fs::create_directories(artifacts, ec);
@@ -278,8 +291,11 @@ BuildResult KernelBuilder::build(const BuildRequest& request) {
     std::string status = process->end == ProcessResult::End::signaled
                              ? "killed by signal " + signal_name(process->signal)
                              : "exited with status " + std::to_string(process->exit_status);
-    return finish(BuildResult::Status::failed,
-                  cause.empty() ? fmt::format("{} {}", what, status) : first_line(cause.front()));
+    auto error_line = std::find_if(cause.begin(), cause.end(),
+                                   [](const std::string& line) { return !in_function_line(line); });
+    return finish(BuildResult::Status::failed, error_line == cause.end()
+                                                   ? fmt::format("{} {}", what, status)
+                                                   : first_line(*error_line));
   };
 
   Result<ProcessResult> configured = make({"olddefconfig"});
@@ -303,7 +319,7 @@ BuildResult KernelBuilder::build(const BuildRequest& request) {
   save_log();
 
   result.compiler = kernel_compiler_line(build_dir.string());
-  fs::path image = job_dir / kImage;
+  fs::path image = image_path(job_dir.string(), checkout.string());
   fs::path vmlinux = build_dir / "vmlinux";
   if (!fs::exists(image, ec) || !fs::exists(vmlinux, ec)) {
     return finish(BuildResult::Status::failed,

@@ -36,9 +36,11 @@ struct KernelBuildConfig {
 
 class KernelBuilder final : public Builder {
  public:
-  // Where things are, relative to the job folder.
-  static constexpr const char* kBuildDir = "build";
-  static constexpr const char* kImage = "build/arch/x86/boot/bzImage";
+  // The build folder of a checkout: JOB_DIR/build for JOB_DIR/checkout, JOB_DIR/build-NAME for
+  // any other checkout folder NAME (commits built side by side each keep their own build).
+  static std::string build_dir(const std::string& job_dir, const std::string& checkout_dir);
+  // The bootable image that build() makes in that folder.
+  static std::string image_path(const std::string& job_dir, const std::string& checkout_dir);
   static constexpr const char* kArtifactsDir = "artifacts";
 
   explicit KernelBuilder(KernelBuildConfig config);

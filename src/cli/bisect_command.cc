@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "build/command_builder.h"
+#include "cli/kernel_options.h"
 #include "cli/subcommand.h"
 #include "job/bisect_job.h"
 #include "run/command_runner.h"
@@ -24,32 +25,61 @@ struct BisectFlags {
   int build_timeout_s = 3600;
   int test_timeout_s = 600;
   int jobs = 1;
+  std::string budget;
+  KernelFlags kernel;
+  CLI::App* app = nullptr;  // for the job file, which sets options not given as flags
 };
 
 int run_bisect_command(BisectFlags& flags) {
   job::BisectOptions& options = flags.options;
+  if (Status applied = apply_job_file(*flags.app, flags.kernel.job_file); !applied.ok()) {
+    std::fprintf(stderr, "culprit: %s\n", applied.error().message.c_str());
+    return 2;
+  }
+  if (options.bad.empty() || (!flags.kernel.enabled && flags.test_command.empty())) {
+    std::fprintf(stderr, "culprit: %s is required\n", options.bad.empty() ? "--bad" : "--test");
+    return 2;
+  }
   options.mode = flags.mode == "fix" ? job::BisectMode::fix : job::BisectMode::cause;
-  options.backend_key = fmt::format("command\nbuild={}\ntest={}\nartifact={}", flags.build_command,
-                                    flags.test_command, options.artifact);
-
-  build::CommandBuildConfig build_config;
-  build_config.command = flags.build_command;
-  build_config.artifact = options.artifact;
-  build_config.timeout = std::chrono::seconds(flags.build_timeout_s);
-  build::CommandBuilder builder(build_config);
-
-  run::CommandRunConfig run_config;
-  run_config.command = flags.test_command;
-  run_config.timeout = std::chrono::seconds(flags.test_timeout_s);
-  run_config.jobs = flags.jobs;
-  run::CommandRunner runner(run_config);
-
+  if (!flags.budget.empty()) {
+    auto budget = job::parse_budget(flags.budget);
+    if (!budget) {
+      std::fprintf(stderr, "culprit: %s\n", budget.error().message.c_str());
+      return 2;
+    }
+    options.budget = *budget;
+  }
   job::JobLog log(stdout, flags.log_path);
   if (!log.file_ok()) {
     std::fprintf(stderr, "culprit: cannot write log file %s\n", flags.log_path.c_str());
     return 1;
   }
-  auto result = job::run_bisect(options, builder, runner, log);
+  std::unique_ptr<build::Builder> builder;
+  std::unique_ptr<run::Runner> runner;
+  if (flags.kernel.enabled) {
+    auto backend = make_kernel_backend(options, flags.kernel, log);
+    if (!backend) {
+      std::fprintf(stderr, "culprit: %s\n", backend.error().message.c_str());
+      return 1;
+    }
+    builder = std::move(backend->builder);
+    runner = std::move(backend->runner);
+  } else {
+    options.backend_key = fmt::format("command\nbuild={}\ntest={}\nartifact={}",
+                                      flags.build_command, flags.test_command, options.artifact);
+    build::CommandBuildConfig build_config;
+    build_config.command = flags.build_command;
+    build_config.artifact = options.artifact;
+    build_config.timeout = std::chrono::seconds(flags.build_timeout_s);
+    builder = std::make_unique<build::CommandBuilder>(build_config);
+
+    run::CommandRunConfig run_config;
+    run_config.command = flags.test_command;
+    run_config.timeout = std::chrono::seconds(flags.test_timeout_s);
+    run_config.jobs = flags.jobs;
+    runner = std::make_unique<run::CommandRunner>(run_config);
+  }
+  auto result = job::run_bisect(options, *builder, *runner, log);
   if (!result) {
     std::fprintf(stderr, "culprit: %s\n", result.error().message.c_str());
     if (!options.json_path.empty()) {
@@ -82,17 +112,31 @@ Subcommand add_bisect_command(CLI::App& parent) {
   job::BisectOptions& options = flags->options;
   app->add_option("--repo", options.repo, "Git repository to bisect (default: .)");
   app->add_option("--bad", options.bad,
-                  "Commit where the reproducer crashes (the start of the bisection)")
-      ->required();
+                  "Commit where the reproducer crashes (the start of the bisection)");
   app->add_option("--good", options.good,
                   "Cause mode: a commit known not to crash (repeatable; default: walk back release "
                   "tags). Fix mode: a commit where the crash is fixed (default: HEAD)");
   app->add_option("--mode", flags->mode, "cause: first crashing commit; fix: first fixed commit")
       ->check(CLI::IsMember({"cause", "fix"}));
-  app->add_option("--strategy", options.strategy, "Verdict policy and search (classic)");
+  app->add_option("--strategy", options.strategy,
+                  "bayes (default): a posterior over every candidate, updated by every run, tests "
+                  "picked by information per cost, stops at --confidence; classic: git bisect "
+                  "with syzbot's verdict rule")
+      ->check(CLI::IsMember({"bayes", "classic"}));
+  app->add_option("--confidence", options.confidence,
+                  "bayes: stop when the leading candidate has this probability (default 0.95)")
+      ->check(CLI::Range(0.5, 0.999999));
+  app->add_option("--budget", flags->budget,
+                  "bayes: stop with the best guess once this is spent: builds=N,runs=N,time=6h "
+                  "(any of them)");
+  app->add_option("--parallel", options.parallel,
+                  "bayes: commits built (each in its own folder) and tested at once, chosen "
+                  "together (1-8)")
+      ->check(CLI::Range(1, 8));
   app->add_option("--runs", options.runs,
-                  "Runs of the test per commit (>= 10: syzbot's verdict rule; fewer: any crash is "
-                  "bad, like git bisect run)")
+                  "bayes: runs per batch, the unit it adds to a commit (a commit gets as many "
+                  "batches as are worth their cost); classic: runs per commit (>= 10: syzbot's "
+                  "verdict rule; fewer: any crash is bad, like git bisect run). Default 10")
       ->check(CLI::PositiveNumber);
   app->add_option("--jobs", flags->jobs, "Runs at once")->check(CLI::PositiveNumber);
   app->add_option("--build", flags->build_command,
@@ -101,8 +145,7 @@ Subcommand add_bisect_command(CLI::App& parent) {
                   "Build output whose signature is recorded (path relative to the checkout)");
   app->add_option("--test", flags->test_command,
                   "Shell command run once per run in the checkout: 0 no crash, 125 cannot test, "
-                  "anything else crashed")
-      ->required();
+                  "anything else crashed");
   app->add_option("--build-timeout", flags->build_timeout_s, "Seconds before a build is killed")
       ->check(CLI::PositiveNumber);
   app->add_option("--test-timeout", flags->test_timeout_s,
@@ -113,6 +156,8 @@ Subcommand add_bisect_command(CLI::App& parent) {
                   "culprit.db)");
   app->add_option("--log", flags->log_path, "Also append the log to this file");
   app->add_option("--json", options.json_path, "Write the result as JSON to this file");
+  flags->app = app;
+  add_kernel_options(*app, flags->kernel);
   return {app, [flags] { return run_bisect_command(*flags); }};
 }
 

@@ -16,5 +16,8 @@ struct Subcommand {
 
 Subcommand add_bisect_command(CLI::App& parent);
 Subcommand add_report_command(CLI::App& parent);
+Subcommand add_maintainers_command(CLI::App& parent);
+Subcommand add_jobs_command(CLI::App& parent);
+Subcommand add_show_command(CLI::App& parent);
 
 }  // namespace culprit::cli

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -12,8 +15,10 @@
 #include "report/report.h"
 #include "search/bisector.h"
 #include "search/release_tags.h"
+#include "search/strategy.h"
 #include "search/verdict_policy.h"
 #include "store/store.h"
+#include "vcs/recipients.h"
 #include "vcs/repository.h"
 
 namespace culprit::job {
@@ -30,6 +35,39 @@ std::string_view to_string(BisectResult::Kind kind) {
       return "error";
   }
   return "error";
+}
+
+Result<search::SearchBudget> parse_budget(const std::string& text) {
+  search::SearchBudget budget;
+  std::size_t at = 0;
+  while (at <= text.size() && !text.empty()) {
+    std::size_t comma = text.find(',', at);
+    if (comma == std::string::npos) comma = text.size();
+    const std::string part = text.substr(at, comma - at);
+    at = comma + 1;
+    const std::size_t equals = part.find('=');
+    const std::string key = part.substr(0, equals);
+    std::string value = equals == std::string::npos ? "" : part.substr(equals + 1);
+    double scale = 1;
+    if (key == "time" && !value.empty()) {
+      const char unit = value.back();
+      if (unit == 's' || unit == 'm' || unit == 'h') {
+        scale = unit == 'h' ? 3600 : unit == 'm' ? 60 : 1;
+        value.pop_back();
+      }
+    }
+    char* end = nullptr;
+    const double number = value.empty() ? -1 : std::strtod(value.c_str(), &end);
+    if (number <= 0 || end == nullptr || *end != '\0' ||
+        (key != "builds" && key != "runs" && key != "time")) {
+      return make_error(fmt::format(
+          "bad --budget part: '{}' (want builds=N, runs=N or time=DURATION like 6h)", part));
+    }
+    if (key == "builds") budget.builds = static_cast<std::size_t>(number);
+    if (key == "runs") budget.runs = static_cast<std::size_t>(number);
+    if (key == "time") budget.seconds = number * scale;
+  }
+  return budget;
 }
 
 int exit_status(BisectResult::Kind kind) {
@@ -73,23 +111,39 @@ std::vector<std::string> last_lines(const std::string& text, std::size_t count) 
   return lines;
 }
 
-// One commit's test: its build and runs, and the verdict they gave.
+// One batch of a commit's test: its build and runs, and the verdict they gave.
 struct TestedCommit {
   std::string commit;
   std::string tree;
   std::string phase;
   bool built = false;
   std::string signature;
-  std::vector<store::RunRecord> runs;
+  std::vector<store::RunRecord> runs;     // this batch's runs
+  int first_run = 0;                      // index of this batch's first run
+  std::vector<search::RunSummary> batch;  // this batch's runs, for the strategy
+  std::vector<search::RunSummary> all;    // every run of the tree so far, this batch included
+  search::TestCost cost;
   search::VerdictDecision decision;
+  std::vector<std::string> artifacts;  // files the runs kept (consoles), for the JSON result
   Verdict verdict() const { return decision.verdict; }
+};
+
+// A folder holding one build: a worktree and, for backends that build out of tree, its own job
+// folder (slot 0 is the job folder itself). Bayes keeps a few so that it can come back to a commit
+// for more runs without rebuilding it, and builds --parallel commits at once.
+struct BuildSlot {
+  std::optional<vcs::Worktree> worktree;
+  std::string job_dir;
+  std::optional<std::string> built_tree;  // the tree whose build the slot holds now
+  std::uint64_t last_used = 0;
 };
 
 class Driver {
  public:
   Driver(const BisectOptions& options, build::Builder& builder, run::Runner& runner, JobLog& log,
          vcs::Repository repo, store::Store store, store::JobRecord job, std::string job_dir,
-         vcs::Worktree worktree, std::unique_ptr<search::VerdictPolicy> policy)
+         std::string repo_path, vcs::Worktree worktree,
+         std::unique_ptr<search::SearchStrategy> strategy, std::size_t slot_count)
       : options_(options),
         builder_(builder),
         runner_(runner),
@@ -98,8 +152,15 @@ class Driver {
         store_(std::move(store)),
         job_(std::move(job)),
         job_dir_(std::move(job_dir)),
-        worktree_(std::move(worktree)),
-        policy_(std::move(policy)) {
+        repo_path_(std::move(repo_path)),
+        strategy_(std::move(strategy)),
+        slot_count_(std::max<std::size_t>(slot_count, 1)),
+        // classic gives every commit one batch, shared by commits with the same tree; bayes asks
+        // for more runs of a commit, each batch with new run indices.
+        adds_runs_(strategy_->name() != "classic") {
+    slots_.emplace_back();
+    slots_[0].worktree.emplace(std::move(worktree));
+    slots_[0].job_dir = job_dir_;
     log_.set_sink([this](const std::string& line) { (void)store_.append_log(job_.id, line); });
   }
   ~Driver() { log_.set_sink(nullptr); }
@@ -110,13 +171,24 @@ class Driver {
 
  private:
   bool cause() const { return options_.mode == BisectMode::cause; }
-  Result<TestedCommit> test(const std::string& commit, const std::string& phase);
-  Result<store::BuildRecord> build_commit(const std::string& commit, const std::string& tree);
-  std::map<std::string, std::string> commit_env(const std::string& commit) const;
+  Result<std::size_t> slot_for(const std::string& tree, const std::set<std::size_t>& busy = {});
+  Result<TestedCommit> execute(const std::string& commit, const std::string& phase, int runs);
+  Result<TestedCommit> judge(const std::string& commit, const std::string& phase);
+  Status conclude(TestedCommit& tested, const search::VerdictDecision& decision);
+  Status build_in_parallel(const std::vector<std::string>& commits);
+  Result<store::BuildRecord> build_commit(const std::string& commit, const std::string& tree,
+                                          std::size_t slot);
+  Result<build::BuildRequest> prepare_build(const std::string& commit, std::size_t slot);
+  Result<store::BuildRecord> record_build(const std::string& commit, const std::string& tree,
+                                          std::size_t slot, const build::BuildResult& built);
+  std::map<std::string, std::string> commit_env(const std::string& commit, std::size_t slot) const;
   Result<std::optional<std::string>> release_walk(std::string& bad, BisectResult& result);
   BisectResult finish(BisectResult result);
   void add_signature_lines(const std::string& culprit, BisectResult& result);
-  void update_status(const std::string& commit, std::size_t runs_done);
+  void add_doubts_and_recipients(const std::string& culprit, BisectResult& result);
+  void update_status(const std::string& commit, std::size_t runs_done, int runs);
+  void log_posterior();
+  std::string point_commit(search::Point point) const;
   nlohmann::json step_json(const TestedCommit& tested) const;
 
   const BisectOptions& options_;
@@ -127,11 +199,18 @@ class Driver {
   store::Store store_;
   store::JobRecord job_;
   std::string job_dir_;
-  vcs::Worktree worktree_;
-  std::unique_ptr<search::VerdictPolicy> policy_;
+  std::string repo_path_;
+  std::unique_ptr<search::SearchStrategy> strategy_;
+  std::size_t slot_count_;
+  std::map<std::string, std::vector<std::string>> build_artifacts_;  // tree -> files its build kept
+  bool adds_runs_;
 
   Clock::time_point start_time_ = Clock::now();
-  std::optional<std::string> built_tree_;  // the tree whose build is in the worktree now
+  std::vector<BuildSlot> slots_;
+  std::uint64_t slot_clock_ = 0;
+  std::map<std::string, int> runs_used_;   // tree -> runs handed to the strategy (bayes)
+  std::optional<vcs::CommitGraph> graph_;  // the range, once known
+  std::vector<std::string> range_goods_;   // its old ends
   std::vector<TestedCommit> tested_;
   std::set<std::string> builds_;  // trees built or found built
   double build_seconds_ = 0;
@@ -145,27 +224,65 @@ class Driver {
   std::size_t candidates_left_ = 0;
 };
 
-std::map<std::string, std::string> Driver::commit_env(const std::string& commit) const {
-  std::map<std::string, std::string> env = {{"CULPRIT_COMMIT", commit},
-                                            {"CULPRIT_CHECKOUT", worktree_.dir()}};
-  if (!options_.artifact.empty())
-    env["CULPRIT_ARTIFACT"] = worktree_.dir() + "/" + options_.artifact;
+std::map<std::string, std::string> Driver::commit_env(const std::string& commit,
+                                                      std::size_t slot) const {
+  const std::string& dir = slots_[slot].worktree->dir();
+  std::map<std::string, std::string> env = {{"CULPRIT_COMMIT", commit}, {"CULPRIT_CHECKOUT", dir}};
+  if (!options_.artifact.empty()) env["CULPRIT_ARTIFACT"] = dir + "/" + options_.artifact;
   return env;
 }
 
-// Checks `commit` out into the worktree and builds it; the build is recorded before returning.
-Result<store::BuildRecord> Driver::build_commit(const std::string& commit,
-                                                const std::string& tree) {
-  built_tree_.reset();
-  if (Status checked_out = worktree_.checkout(commit); !checked_out.ok()) {
+// The slot that holds `tree`'s build, else an empty or new one, else the least recently used one
+// (not among `busy`).
+Result<std::size_t> Driver::slot_for(const std::string& tree, const std::set<std::size_t>& busy) {
+  std::optional<std::size_t> pick;
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i].built_tree == tree) {
+      pick = i;
+      break;
+    }
+  }
+  for (std::size_t i = 0; !pick && i < slots_.size(); ++i) {
+    if (!slots_[i].built_tree && !busy.count(i)) pick = i;
+  }
+  if (!pick && slots_.size() < slot_count_) {
+    const std::size_t index = slots_.size();
+    auto worktree =
+        vcs::Worktree::create(repo_path_, fmt::format("{}/checkout-{}", job_dir_, index));
+    if (!worktree) return worktree.error();
+    BuildSlot slot;
+    slot.worktree.emplace(std::move(*worktree));
+    slot.job_dir = fmt::format("{}/slot-{}", job_dir_, index);
+    std::error_code ignored;
+    std::filesystem::create_directories(slot.job_dir, ignored);
+    slots_.push_back(std::move(slot));
+    pick = index;
+  }
+  for (std::size_t i = 0; !pick && i < slots_.size(); ++i) {
+    if (busy.count(i)) continue;
+    if (!pick || slots_[i].last_used < slots_[*pick].last_used) pick = i;
+  }
+  if (!pick) return make_error("no free build folder");
+  slots_[*pick].last_used = ++slot_clock_;
+  return *pick;
+}
+
+Result<build::BuildRequest> Driver::prepare_build(const std::string& commit, std::size_t slot) {
+  slots_[slot].built_tree.reset();
+  if (Status checked_out = slots_[slot].worktree->checkout(commit); !checked_out.ok()) {
     return checked_out.error();
   }
   build::BuildRequest request;
-  request.checkout_dir = worktree_.dir();
+  request.checkout_dir = slots_[slot].worktree->dir();
   request.commit = commit;
-  request.env = commit_env(commit);
-  request.job_dir = job_dir_;
-  build::BuildResult built = builder_.build(request);
+  request.env = commit_env(commit, slot);
+  request.job_dir = slots_[slot].job_dir;
+  return request;
+}
+
+// Records a build as soon as it ends.
+Result<store::BuildRecord> Driver::record_build(const std::string& commit, const std::string& tree,
+                                                std::size_t slot, const build::BuildResult& built) {
   store::BuildRecord record;
   record.tree = tree;
   record.commit = commit;
@@ -175,34 +292,93 @@ Result<store::BuildRecord> Driver::build_commit(const std::string& commit,
   record.duration_s = built.duration_s;
   record.log_tail = built.log_tail;
   record.error = built.error;
+  build_artifacts_[tree] = built.artifacts;
   if (Status stored = store_.put_build(job_.id, record); !stored.ok()) return stored.error();
   build_seconds_ += built.duration_s;
   builds_.insert(tree);
-  if (built.status == build::BuildResult::Status::ok) built_tree_ = tree;
+  if (built.status == build::BuildResult::Status::ok) slots_[slot].built_tree = tree;
   return record;
 }
 
-void Driver::update_status(const std::string& commit, std::size_t runs_done) {
+// Checks `commit` out into the slot's worktree and builds it; the build is recorded before
+// returning.
+Result<store::BuildRecord> Driver::build_commit(const std::string& commit, const std::string& tree,
+                                                std::size_t slot) {
+  auto request = prepare_build(commit, slot);
+  if (!request) return request.error();
+  return record_build(commit, tree, slot, builder_.build(*request));
+}
+
+// Builds, at the same time, those of `commits` that have no usable build yet, each in its own
+// slot. What fails here is left for execute() to report.
+Status Driver::build_in_parallel(const std::vector<std::string>& commits) {
+  struct Pending {
+    std::string commit;
+    std::string tree;
+    std::size_t slot = 0;
+    build::BuildRequest request;
+  };
+  std::vector<Pending> pending;
+  std::set<std::size_t> busy;
+  for (const std::string& commit : commits) {
+    auto info = repo_.commit(commit);
+    if (!info) return info.error();
+    auto recorded = store_.build(job_.id, info->tree);
+    if (!recorded) return recorded.error();
+    if (*recorded && (*recorded)->status != "ok") continue;  // failed for good, or infra
+    auto slot = slot_for(info->tree, busy);
+    if (!slot) return slot.error();
+    busy.insert(*slot);
+    if (slots_[*slot].built_tree == info->tree) continue;
+    auto request = prepare_build(commit, *slot);
+    if (!request) return request.error();
+    pending.push_back({commit, info->tree, *slot, std::move(*request)});
+  }
+  if (pending.size() < 2) return {};  // nothing to overlap: execute() builds as usual
+  std::vector<std::future<build::BuildResult>> futures;
+  for (Pending& one : pending) {
+    futures.push_back(
+        std::async(std::launch::async, [this, &one] { return builder_.build(one.request); }));
+  }
+  log_.print("building {} commits at once", pending.size());
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    build::BuildResult built = futures[i].get();
+    auto recorded = record_build(pending[i].commit, pending[i].tree, pending[i].slot, built);
+    if (!recorded) return recorded.error();
+  }
+  return {};
+}
+
+void Driver::update_status(const std::string& commit, std::size_t runs_done, int runs) {
   std::string text = fmt::format("[culprit] {} ", short_hash(commit));
   if (bisect_steps_total_ > 0) {
     text += fmt::format("step {} of ~{}, {} candidates left, ", bisect_step_, bisect_steps_total_,
                         candidates_left_);
+  } else if (bisect_step_ > 0) {
+    text += fmt::format("step {}, {} likely candidates, ", bisect_step_, candidates_left_);
   }
-  text += fmt::format("runs {}/{}", runs_done, options_.runs);
-  double confidence = policy_->confidence();
-  if (options_.runs >= 10) text += fmt::format(", confidence {:.2f}", confidence);
+  text += fmt::format("runs {}/{}", runs_done, runs);
+  if (strategy_->reports_confidence()) {
+    text += fmt::format(", confidence {:.2f}", strategy_->confidence());
+  }
   log_.status(text);
 }
 
-Result<TestedCommit> Driver::test(const std::string& commit, const std::string& phase) {
+// Builds `commit` when needed and runs its next batch of `runs` runs (runs already recorded in the
+// store are taken from there). Prints the build and signature lines; the caller judges the runs
+// and calls conclude().
+Result<TestedCommit> Driver::execute(const std::string& commit, const std::string& phase,
+                                     int runs) {
   auto info = repo_.commit(commit);
   if (!info) return info.error();
   TestedCommit tested;
   tested.commit = commit;
   tested.tree = info->tree;
   tested.phase = phase;
+  tested.first_run = adds_runs_ ? runs_used_[tested.tree] : 0;
+  const int end = tested.first_run + runs;
   log_.print("testing commit {}", commit);
-  update_status(commit, 0);
+  update_status(commit, 0, runs);
 
   auto recorded_build = store_.build(job_.id, tested.tree);
   if (!recorded_build) return recorded_build.error();
@@ -210,26 +386,31 @@ Result<TestedCommit> Driver::test(const std::string& commit, const std::string& 
   if (!recorded_runs) return recorded_runs.error();
   std::map<int, store::RunRecord> runs_by_index;
   for (store::RunRecord& run : *recorded_runs) {
-    if (run.index < options_.runs) runs_by_index[run.index] = std::move(run);
+    if (run.index < end) runs_by_index[run.index] = std::move(run);
   }
   std::vector<int> missing;
-  for (int i = 0; i < options_.runs; ++i) {
+  for (int i = tested.first_run; i < end; ++i) {
     if (!runs_by_index.count(i)) missing.push_back(i);
   }
 
+  const bool first_time = !builds_.count(tested.tree);
   std::optional<store::BuildRecord> build = *recorded_build;
   bool build_usable = build && build->status == "ok";
   bool build_final = build && (build->status == "failed" || build->status == "timed_out");
-  // Build when nothing usable is recorded, or when runs are missing and the worktree holds another
-  // build (a resumed job, or two trees tested alternately).
-  bool must_build =
-      !build_final && (!build_usable || (!missing.empty() && built_tree_ != tested.tree));
+  auto slot = slot_for(tested.tree);
+  if (!slot) return slot.error();
+  // Build when nothing usable is recorded, or when runs are missing and no slot holds this build
+  // (a resumed job, or trees tested alternately).
+  bool must_build = !build_final && (!build_usable ||
+                                     (!missing.empty() && slots_[*slot].built_tree != tested.tree));
   if (must_build) {
-    auto built = build_commit(commit, tested.tree);
+    auto built = build_commit(commit, tested.tree, *slot);
     if (!built) return built.error();
     build = *built;
+    tested.cost.build_s = built->duration_s;
   } else if (build) {
     build_seconds_ += build->duration_s;
+    if (first_time) tested.cost.build_s = build->duration_s;
   }
   builds_.insert(tested.tree);
   if (!build->compiler.empty()) log_.print("compiler: {}", build->compiler);
@@ -237,76 +418,105 @@ Result<TestedCommit> Driver::test(const std::string& commit, const std::string& 
   if (build->status != "ok") {
     log_.print("failed building {}: {}", commit, build->error);
     for (const std::string& line : last_lines(build->log_tail, 20)) log_.line(line);
-    tested.decision.verdict = Verdict::skip;
-    tested.decision.reason = "build failed";
+    return tested;
+  }
+  tested.built = true;
+  tested.signature = build->signature;
+  if (!build->signature.empty()) log_.print("kernel signature: {}", build->signature);
+  if (!missing.empty()) {
+    std::size_t done = runs - missing.size();
+    const std::string& dir = slots_[*slot].worktree->dir();
+    run::RunRequest request;
+    request.checkout_dir = dir;
+    request.commit = commit;
+    request.job_dir = slots_[*slot].job_dir;
+    if (!options_.artifact.empty()) request.artifact = dir + "/" + options_.artifact;
+    std::optional<Error> store_error;
+    auto batch_start = Clock::now();
+    runner_.run(request, missing, [&](const run::ReproRun& run) {
+      store::RunRecord record;
+      record.tree = tested.tree;
+      record.index = run.index;
+      record.outcome = std::string(to_string(run.outcome));
+      record.title =
+          run.outcome == RunOutcome::infra_error && run.title.empty() ? run.error : run.title;
+      record.exit_status = run.exit_status;
+      // A crash report on the console names the crash better than an exit status or a timeout.
+      if (run.outcome == RunOutcome::crashed) {
+        if (auto crash = report::parse_first(run.console)) {
+          record.title = crash->title;
+          record.type = crash->type;
+        }
+      } else if (run.outcome == RunOutcome::cannot_test && run.title.starts_with("boot failure")) {
+        if (auto crash = report::parse_first(run.console))
+          record.title = "boot failure: " + crash->title;
+      }
+      tested.artifacts.insert(tested.artifacts.end(), run.artifacts.begin(), run.artifacts.end());
+      record.duration_s = run.duration_s;
+      record.console = run.console;
+      if (Status stored = store_.put_run(job_.id, record); !stored.ok() && !store_error) {
+        store_error = stored.error();
+      }
+      runs_by_index[run.index] = std::move(record);
+      update_status(commit, ++done, runs);
+    });
+    tested.cost.runs_s = seconds_since(batch_start);
+    test_seconds_ += tested.cost.runs_s;
+    if (store_error) return *store_error;
   } else {
-    tested.built = true;
-    tested.signature = build->signature;
-    if (!build->signature.empty()) log_.print("kernel signature: {}", build->signature);
-    if (!missing.empty()) {
-      std::size_t done = options_.runs - missing.size();
-      run::RunRequest request;
-      request.checkout_dir = worktree_.dir();
-      request.commit = commit;
-      request.job_dir = job_dir_;
-      if (!options_.artifact.empty()) request.artifact = worktree_.dir() + "/" + options_.artifact;
-      std::optional<Error> store_error;
-      auto batch_start = Clock::now();
-      runner_.run(request, missing, [&](const run::ReproRun& run) {
-        store::RunRecord record;
-        record.tree = tested.tree;
-        record.index = run.index;
-        record.outcome = std::string(to_string(run.outcome));
-        record.title =
-            run.outcome == RunOutcome::infra_error && run.title.empty() ? run.error : run.title;
-        record.exit_status = run.exit_status;
-        // A crash report on the console names the crash better than an exit status or a timeout.
-        if (run.outcome == RunOutcome::crashed) {
-          if (auto crash = report::parse_first(run.console)) {
-            record.title = crash->title;
-            record.type = crash->type;
-          }
-        }
-        record.duration_s = run.duration_s;
-        record.console = run.console;
-        if (Status stored = store_.put_run(job_.id, record); !stored.ok() && !store_error) {
-          store_error = stored.error();
-        }
-        runs_by_index[run.index] = std::move(record);
-        update_status(commit, ++done);
-      });
-      test_seconds_ += seconds_since(batch_start);
-      if (store_error) return *store_error;
-    } else {
-      // Recorded runs: count their time as if they had run in the batches they were run in.
-      double longest = 0;
-      for (const auto& [index, run] : runs_by_index) longest = std::max(longest, run.duration_s);
-      test_seconds_ += longest;
+    // Recorded runs: count their time as if they had run in the batches they were run in.
+    double longest = 0;
+    for (int i = tested.first_run; i < end; ++i) {
+      longest = std::max(longest, runs_by_index[i].duration_s);
     }
-    ++revisions_tested_;
-    std::vector<search::RunSummary> summaries;
-    for (auto& [index, run] : runs_by_index) {
-      search::RunSummary summary;
-      summary.outcome = run_outcome_from_string(run.outcome).value_or(RunOutcome::infra_error);
-      summary.title = run.title;
-      summary.type = run.type;
-      summaries.push_back(summary);
+    test_seconds_ += longest;
+    tested.cost.runs_s = longest;
+  }
+  ++revisions_tested_;
+  for (auto& [index, run] : runs_by_index) {
+    search::RunSummary summary;
+    summary.outcome = run_outcome_from_string(run.outcome).value_or(RunOutcome::infra_error);
+    summary.title = run.title;
+    summary.type = run.type;
+    if (adds_runs_ && summary.outcome == RunOutcome::crashed) {
+      // The parser's other names of the crash count as the bug's titles too.
+      if (auto crash = report::parse_first(run.console)) summary.alt_titles = crash->alt_titles;
+    }
+    tested.all.push_back(summary);
+    if (index >= tested.first_run) {
+      tested.batch.push_back(summary);
       tested.runs.push_back(run);
     }
-    run_count_ += summaries.size();
-    tested.decision =
-        phase == "start" ? policy_->learn_start(summaries) : policy_->decide(summaries);
-    const auto& labels = tested.decision.run_labels;
+  }
+  run_count_ += tested.batch.size();
+  if (adds_runs_) runs_used_[tested.tree] = end;
+  return tested;
+}
+
+// Prints how the batch's runs count and records the step. An error when infra errors leave
+// nothing to trust.
+Status Driver::conclude(TestedCommit& tested, const search::VerdictDecision& decision) {
+  tested.decision = decision;
+  if (tested.built) {
+    // The decision may describe every run of the commit so far: print this batch's.
+    const auto& all_labels = tested.decision.run_labels;
+    const std::size_t from =
+        all_labels.size() > tested.batch.size() ? all_labels.size() - tested.batch.size() : 0;
+    std::vector<std::string> labels(all_labels.begin() + static_cast<std::ptrdiff_t>(from),
+                                    all_labels.end());
     if (!labels.empty() && std::all_of(labels.begin(), labels.end(),
                                        [&](const std::string& l) { return l == labels[0]; })) {
       log_.print("all runs: {}", labels[0]);
     } else {
-      for (std::size_t i = 0; i < labels.size(); ++i) log_.print("run #{}: {}", i, labels[i]);
+      for (std::size_t i = 0; i < labels.size(); ++i) {
+        log_.print("run #{}: {}", tested.first_run + static_cast<int>(i), labels[i]);
+      }
     }
-    if (tested.decision.verdict == Verdict::skip && !tested.decision.reason.empty()) {
+    if (tested.decision.verdict == Verdict::skip && !tested.decision.reason.empty() &&
+        tested.decision.more_runs == 0) {
       log_.line(tested.decision.reason);
     }
-    if (tested.decision.verdict == Verdict::good && options_.runs >= 10) {
+    if (tested.decision.verdict == Verdict::good && strategy_->reports_confidence()) {
       log_.print("false negative chance: {:.3f}", tested.decision.false_negative);
     }
   }
@@ -314,9 +524,9 @@ Result<TestedCommit> Driver::test(const std::string& commit, const std::string& 
 
   store::StepRecord step;
   step.seq = ++step_seq_;
-  step.commit = commit;
+  step.commit = tested.commit;
   step.tree = tested.tree;
-  step.phase = phase;
+  step.phase = tested.phase;
   step.verdict = std::string(search::to_string(tested.verdict()));
   if (Status stored = store_.put_step(job_.id, step); !stored.ok()) return stored.error();
   tested_.push_back(tested);
@@ -328,9 +538,34 @@ Result<TestedCommit> Driver::test(const std::string& commit, const std::string& 
         break;
       }
     }
-    return make_error(fmt::format("infrastructure errors testing {}: {}", commit, why));
+    return make_error(fmt::format("infrastructure errors testing {}: {}", tested.commit, why));
   }
-  return tested;
+  return {};
+}
+
+// A commit outside the range search (start, release, head): batches until the strategy decides.
+Result<TestedCommit> Driver::judge(const std::string& commit, const std::string& phase) {
+  int runs = options_.runs;
+  for (;;) {
+    auto tested = execute(commit, phase, runs);
+    if (!tested) return tested.error();
+    search::VerdictDecision decision;
+    if (!tested->built) {
+      decision.verdict = Verdict::skip;
+      decision.reason = "build failed";
+    } else if (phase == "start") {
+      decision = strategy_->judge_start(tested->all, tested->cost);
+    } else if (phase == "release") {
+      decision = strategy_->judge_release(tested->all, tested->cost);
+    } else {
+      decision = strategy_->judge_head(tested->all, tested->cost);
+    }
+    if (Status concluded = conclude(*tested, decision); !concluded.ok()) {
+      return concluded.error();
+    }
+    if (decision.more_runs <= 0) return tested;
+    runs = decision.more_runs;
+  }
 }
 
 // Cause mode without --good: test release tags reachable from `bad`, newest first, until one is
@@ -359,7 +594,7 @@ Result<std::optional<std::string>> Driver::release_walk(std::string& bad, Bisect
   Verdict last_verdict = Verdict::bad;
   for (const std::string& name : picked) {
     log_.print("testing release {}", name);
-    auto tested = test(commit_of[name], "release");
+    auto tested = judge(commit_of[name], "release");
     if (!tested) return tested.error();
     last_verdict = tested->verdict();
     if (last_verdict == Verdict::good) {
@@ -403,7 +638,10 @@ void Driver::add_signature_lines(const std::string& culprit, BisectResult& resul
     parent_signature = (*parent_build)->signature;
   } else {
     log_.print("parent commit {} wasn't tested", parent->hash);
-    if (auto built = build_commit(parent->hash, parent->tree); built && built->status == "ok") {
+    auto slot = slot_for(parent->tree);
+    if (!slot) return;
+    if (auto built = build_commit(parent->hash, parent->tree, *slot);
+        built && built->status == "ok") {
       parent_signature = built->signature;
     }
   }
@@ -413,26 +651,81 @@ void Driver::add_signature_lines(const std::string& culprit, BisectResult& resul
   if (parent_signature == (*culprit_build)->signature) result.flags.push_back("noop");
 }
 
+// Flags that make a single culprit doubtful beyond its signature (reference §5 item 8, syzkaller
+// issue #1271), and the people to tell (reference §2.4).
+void Driver::add_doubts_and_recipients(const std::string& culprit, BisectResult& result) {
+  if (strategy_->reports_confidence() && strategy_->confidence() < options_.confidence) {
+    result.flags.push_back("low-confidence");
+  }
+  if (auto kinds = vcs::classify_diff(repo_, culprit, options_.arch)) {
+    for (vcs::DiffFlag kind : *kinds) result.flags.push_back(std::string(vcs::to_string(kind)));
+  }
+  // A crash on a commit judged good is some other bug, or the reproducer is not what we think.
+  for (const TestedCommit& tested : tested_) {
+    if (tested.verdict() != Verdict::good) continue;
+    bool crashed = std::any_of(tested.runs.begin(), tested.runs.end(), [](const auto& run) {
+      return run.outcome == to_string(RunOutcome::crashed);
+    });
+    if (crashed) {
+      result.flags.push_back("unrelated-crashes");
+      break;
+    }
+  }
+  if (auto recipients = vcs::recipients(repo_, culprit)) {
+    result.recipients_to = recipients->to;
+    result.recipients_cc = recipients->cc;
+  } else {
+    log_.print("cannot list recipients: {}", recipients.error().message);
+  }
+}
+
+std::string Driver::point_commit(search::Point point) const {
+  if (point < graph_->size()) return graph_->id(point).hex();
+  return range_goods_.at(point - graph_->size());
+}
+
+// After each step of a strategy that keeps a posterior: how sure it is and of what.
+void Driver::log_posterior() {
+  std::vector<std::string> leaders;
+  for (const search::Ranked& ranked : strategy_->top(3)) {
+    if (ranked.probability < 0.001 && !leaders.empty()) break;
+    leaders.push_back(fmt::format("{} {:.3f}",
+                                  ranked.point == search::kOlderThanRange
+                                      ? "older-than-range"
+                                      : short_hash(point_commit(ranked.point)),
+                                  ranked.probability));
+  }
+  log_.print("confidence {:.3f}, top candidates: {}", strategy_->confidence(),
+             fmt::join(leaders, ", "));
+}
+
 nlohmann::json Driver::step_json(const TestedCommit& tested) const {
   nlohmann::json runs = nlohmann::json::array();
   for (const store::RunRecord& run : tested.runs) {
     runs.push_back({{"outcome", run.outcome}, {"title", run.title}});
   }
-  return {
+  nlohmann::json step = {
       {"commit", tested.commit},
       {"phase", tested.phase},
       {"verdict", std::string(search::to_string(tested.verdict()))},
       {"signature", tested.signature.empty() ? nlohmann::json() : nlohmann::json(tested.signature)},
       {"runs", runs}};
+  std::vector<std::string> artifacts;
+  if (auto built = build_artifacts_.find(tested.tree); built != build_artifacts_.end()) {
+    artifacts = built->second;
+  }
+  artifacts.insert(artifacts.end(), tested.artifacts.begin(), tested.artifacts.end());
+  if (!artifacts.empty()) step["artifacts"] = artifacts;
+  return step;
 }
 
 BisectResult Driver::finish(BisectResult result) {
   log_.clear_status();
-  if (policy_->flaky()) {
-    log_.print("reproducer is flaky ({:.2f} repro chance estimate)", policy_->repro_chance());
+  if (strategy_->flaky()) {
+    log_.print("reproducer is flaky ({:.2f} repro chance estimate)", strategy_->repro_chance());
   }
-  if (options_.runs >= 10) {
-    log_.print("accumulated error probability: {:.2f}", 1 - policy_->confidence());
+  if (strategy_->reports_confidence()) {
+    log_.print("accumulated error probability: {:.2f}", 1 - strategy_->confidence());
   }
   double total = seconds_since(start_time_);
   log_.print("revisions tested: {}, total time: {} (build: {}, test: {})", revisions_tested_,
@@ -446,6 +739,14 @@ BisectResult Driver::finish(BisectResult result) {
       if (!result.flags.empty()) {
         log_.print("the result is unreliable: {}", fmt::join(result.flags, ", "));
       }
+      // Go's %q of a string slice, as syzbot prints them.
+      auto quoted = [](const std::vector<std::string>& addresses) {
+        std::vector<std::string> items;
+        for (const std::string& address : addresses) items.push_back("\"" + address + "\"");
+        return fmt::format("[{}]", fmt::join(items, " "));
+      };
+      log_.print("recipients (to): {}", quoted(result.recipients_to));
+      log_.print("recipients (cc): {}", quoted(result.recipients_cc));
       break;
     }
     case BisectResult::Kind::inconclusive:
@@ -464,12 +765,23 @@ BisectResult Driver::finish(BisectResult result) {
 
   nlohmann::json steps = nlohmann::json::array();
   for (const TestedCommit& tested : tested_) steps.push_back(step_json(tested));
+  nlohmann::json posterior = nlohmann::json::array();
+  if (graph_) {
+    for (const search::Ranked& ranked : strategy_->top(10)) {
+      posterior.push_back({{"commit", ranked.point == search::kOlderThanRange
+                                          ? nlohmann::json()
+                                          : nlohmann::json(point_commit(ranked.point))},
+                           {"probability", ranked.probability}});
+    }
+  }
   nlohmann::json& json = result.json;
   json["result"] = std::string(to_string(result.kind));
   json["mode"] = cause() ? "cause" : "fix";
+  json["strategy"] = strategy_->name();
   json["culprit"] = result.culprit ? nlohmann::json(*result.culprit) : nlohmann::json();
   json["candidates"] = result.candidates;
   json["flags"] = result.flags;
+  json["recipients"] = {{"to", result.recipients_to}, {"cc", result.recipients_cc}};
   json["commits_tested"] = tested_.size();
   json["builds"] = builds_.size();
   json["runs"] = run_count_;
@@ -478,7 +790,8 @@ BisectResult Driver::finish(BisectResult result) {
   json["job"] = job_.id;
   json["state"] = store_.path();
   if (result.kind == BisectResult::Kind::error) json["error"] = result.error;
-  if (options_.runs >= 10) json["confidence"] = policy_->confidence();
+  if (strategy_->reports_confidence()) json["confidence"] = strategy_->confidence();
+  json["posterior"] = posterior;
   (void)store_.finish_job(job_.id, result.kind == BisectResult::Kind::error ? "error" : "done",
                           json.dump());
   return result;
@@ -498,7 +811,7 @@ BisectResult Driver::run(const std::string& start, std::vector<std::string> good
     log_.print("bisecting fixing commit since {}", start);
   }
   log_.print("ensuring issue is reproducible on original commit {}", start);
-  auto first = test(start, "start");
+  auto first = judge(start, "start");
   if (!first) return fail(first.error());
   if (first->verdict() != Verdict::bad) {
     return fail(make_error(
@@ -521,7 +834,7 @@ BisectResult Driver::run(const std::string& start, std::vector<std::string> good
   } else {
     const std::string& fixed = goods.front();
     log_.print("testing current HEAD {}", fixed);
-    auto head = test(fixed, "head");
+    auto head = judge(fixed, "head");
     if (!head) return fail(head.error());
     if (head->verdict() != Verdict::good) {
       result.kind = BisectResult::Kind::horizon;
@@ -536,49 +849,71 @@ BisectResult Driver::run(const std::string& start, std::vector<std::string> good
 
   auto graph = repo_.graph({git_bad}, git_goods);
   if (!graph) return fail(graph.error());
-  auto bad_index = graph->find_hex(git_bad);
+  graph_ = std::move(*graph);
+  range_goods_ = git_goods;
+  auto bad_index = graph_->find_hex(git_bad);
   if (!bad_index) return fail(make_error("bad commit is not in the bisection graph"));
-  search::Bisector bisector(*graph, *bad_index);
+  strategy_->begin(*graph_, *bad_index, git_goods.size());
   log_.print("# git bisect start {} {}", git_bad, fmt::join(git_goods, " "));
 
   for (;;) {
-    search::BisectStep step = bisector.next();
-    if (step.kind == search::BisectStep::Kind::found) {
-      std::string culprit = graph->id(step.commit).hex();
+    search::SearchStep step = strategy_->next();
+    if (step.kind == search::SearchStep::Kind::found) {
+      std::string culprit = point_commit(step.point);
       log_.print("{} is the first {} commit", culprit, cause() ? "bad" : "good");
       result.kind = BisectResult::Kind::found;
       result.culprit = culprit;
       result.candidates = {culprit};
       add_signature_lines(culprit, result);
+      add_doubts_and_recipients(culprit, result);
       return finish(std::move(result));
     }
-    if (step.kind == search::BisectStep::Kind::only_skipped) {
-      log_.line("There are only 'skip'ped commits left to test.");
+    if (step.kind == search::SearchStep::Kind::inconclusive) {
+      log_.line(step.reason);
       result.kind = BisectResult::Kind::inconclusive;
-      for (auto index : step.candidates) result.candidates.push_back(graph->id(index).hex());
+      for (search::Point point : step.candidates) result.candidates.push_back(point_commit(point));
       return finish(std::move(result));
     }
-    std::string commit = graph->id(step.commit).hex();
+    if (step.kind == search::SearchStep::Kind::outside) {
+      log_.line(step.reason);
+      result.kind = BisectResult::Kind::horizon;
+      result.candidates = git_goods;
+      return finish(std::move(result));
+    }
     ++bisect_step_;
-    candidates_left_ = bisector.candidate_count();
-    bisect_steps_total_ = bisect_step_ + static_cast<std::size_t>(step.steps_left);
-    log_.print("Bisecting: {} revision{} left to test after this (roughly {} step{})",
-               step.revisions_left, step.revisions_left == 1 ? "" : "s", step.steps_left,
-               step.steps_left == 1 ? "" : "s");
-    auto info = repo_.commit(commit);
-    log_.print("[{}] {}", commit, info ? info->title : "");
-    auto tested = test(commit, "bisect");
-    if (!tested) return fail(tested.error());
-    policy_->after_step(tested->decision);
-    search::Mark mark = search::Mark::skip;
-    if (tested->verdict() == Verdict::bad) mark = cause() ? search::Mark::bad : search::Mark::good;
-    if (tested->verdict() == Verdict::good) mark = cause() ? search::Mark::good : search::Mark::bad;
-    bisector.mark(step.commit, mark);
-    log_.print("# git bisect {} {}",
-               mark == search::Mark::good  ? "good"
-               : mark == search::Mark::bad ? "bad"
-                                           : "skip",
-               commit);
+    candidates_left_ = step.candidates_left;
+    if (step.log_git_lines) {
+      bisect_steps_total_ = bisect_step_ + static_cast<std::size_t>(step.steps_left);
+      log_.print("Bisecting: {} revision{} left to test after this (roughly {} step{})",
+                 step.revisions_left, step.revisions_left == 1 ? "" : "s", step.steps_left,
+                 step.steps_left == 1 ? "" : "s");
+    }
+    if (step.tests.size() > 1) {
+      std::vector<std::string> commits;
+      for (const search::TestOrder& order : step.tests) {
+        commits.push_back(point_commit(order.point));
+      }
+      if (Status built = build_in_parallel(commits); !built.ok()) return fail(built.error());
+    }
+    for (const search::TestOrder& order : step.tests) {
+      std::string commit = point_commit(order.point);
+      auto info = repo_.commit(commit);
+      log_.print("[{}] {}", commit, info ? info->title : "");
+      auto tested = execute(commit, "bisect", order.runs);
+      if (!tested) return fail(tested.error());
+      search::Recorded recorded = tested->built
+                                      ? strategy_->record(order.point, tested->batch, tested->cost)
+                                      : strategy_->record_build_failure(order.point, tested->cost);
+      if (Status concluded = conclude(*tested, recorded.decision); !concluded.ok()) {
+        return fail(concluded.error());
+      }
+      log_.print("# git bisect {} {}",
+                 recorded.mark == search::Mark::good  ? "good"
+                 : recorded.mark == search::Mark::bad ? "bad"
+                                                      : "skip",
+                 commit);
+    }
+    if (!step.log_git_lines) log_posterior();
   }
 }
 
@@ -601,6 +936,12 @@ std::string job_key(const BisectOptions& options, const std::string& repo_path,
 Result<BisectResult> run_bisect(const BisectOptions& options, build::Builder& builder,
                                 run::Runner& runner, JobLog& log) {
   if (options.runs < 1) return make_error("--runs must be at least 1");
+  if (options.parallel < 1 || options.parallel > 8) {
+    return make_error("--parallel must be between 1 and 8");
+  }
+  if (!(options.confidence > 0 && options.confidence < 1)) {
+    return make_error("--confidence must be between 0 and 1");
+  }
   auto repo = vcs::Repository::open(options.repo);
   if (!repo) return repo.error();
   auto bad = repo->resolve(options.bad);
@@ -634,8 +975,15 @@ Result<BisectResult> run_bisect(const BisectOptions& options, build::Builder& bu
                                     options.good.empty() ? "HEAD" : options.good[0], options.bad));
     }
   }
-  auto policy = search::make_verdict_policy(options.strategy);
-  if (!policy) return policy.error();
+  search::StrategyOptions strategy_options;
+  strategy_options.fix_mode = options.mode == BisectMode::fix;
+  strategy_options.runs = options.runs;
+  strategy_options.confidence = options.confidence;
+  strategy_options.budget = options.budget;
+  strategy_options.parallel = options.parallel;
+  strategy_options.kept_builds = options.parallel + 2;
+  auto strategy = search::make_search_strategy(options.strategy, strategy_options);
+  if (!strategy) return strategy.error();
 
   std::error_code ignored;
   std::string repo_path = std::filesystem::absolute(options.repo, ignored).lexically_normal();
@@ -666,8 +1014,11 @@ Result<BisectResult> run_bisect(const BisectOptions& options, build::Builder& bu
   auto worktree = vcs::Worktree::create(repo_path, job_dir + "/checkout");
   if (!worktree) return worktree.error();
 
+  // classic keeps one build at a time, as git bisect does; bayes a few (see BuildSlot).
+  const std::size_t slots =
+      options.strategy == "classic" ? 1 : static_cast<std::size_t>(options.parallel + 2);
   Driver driver(options, builder, runner, log, std::move(*repo), std::move(*store), job, job_dir,
-                std::move(*worktree), std::move(*policy));
+                repo_path, std::move(*worktree), std::move(*strategy), slots);
   return driver.run(*bad, goods);
 }
 

@@ -24,6 +24,7 @@
 #include "build/builder.h"
 #include "job/job_log.h"
 #include "run/runner.h"
+#include "search/strategy.h"
 
 namespace culprit::job {
 
@@ -34,13 +35,20 @@ struct BisectOptions {
   std::string bad;                // cause: the crashing commit; fix: the crashing (older) commit
   std::vector<std::string> good;  // cause: known good commits; fix: a fixed (newer) commit
   BisectMode mode = BisectMode::cause;
-  std::string strategy = "classic";
+  std::string strategy = "bayes";  // "bayes" or "classic" (search/strategy.h)
+  // classic: runs per commit; bayes: runs per batch (a commit may get several batches).
   int runs = 10;
+  double confidence = 0.95;  // bayes: stop when the leading candidate is this likely
+  search::SearchBudget budget;  // bayes: stop with the best guess when spent (0: no limit)
+  int parallel = 1;             // bayes: commits built and tested at once
   std::string state_path = "culprit.db";
   std::string json_path;
   // What identifies the backend's build and test, for the job key (commands, artifact...).
   std::string backend_key;
   std::string artifact;  // the build's artifact, relative to the checkout (command backend)
+  // The architecture the builds target ("x86_64" for the kernel backend), for the
+  // `other-arch-only` doubt flag; empty: unknown (the command backend), no such flag.
+  std::string arch;
 };
 
 // What the job found. `kind` maps to the exit status: found 0, inconclusive/horizon 3, error 1.
@@ -49,10 +57,16 @@ struct BisectResult {
   Kind kind = Kind::error;
   std::optional<std::string> culprit;
   std::vector<std::string> candidates;
-  std::vector<std::string> flags;
+  std::vector<std::string> flags;    // doubts: merge, release, noop, low-confidence, docs-only...
+  std::vector<std::string> recipients_to;  // whom to tell about a single culprit
+  std::vector<std::string> recipients_cc;
   std::string error;
   nlohmann::json json;  // the --json document
 };
+
+// "--budget" text: comma-separated limits, any of builds=N, runs=N, time=DURATION (seconds, or
+// with a unit: 90s, 45m, 6h). Error names the bad part.
+Result<search::SearchBudget> parse_budget(const std::string& text);
 
 std::string_view to_string(BisectResult::Kind kind);
 int exit_status(BisectResult::Kind kind);

@@ -184,7 +184,7 @@ Status make_initramfs(const std::string& init, const std::string& reproducer,
     fs::permissions(root / to, executable, ec);
   }
   fs::permissions(root / "tmp", fs::perms::all | fs::perms::sticky_bit, ec);
-  std::string list = (fs::path(staging_dir).parent_path() / "initramfs.list").string();
+  std::string list = (fs::absolute(staging_dir, ec).parent_path() / "initramfs.list").string();
   {
     std::ofstream out(list, std::ios::trunc);
     for (const char* entry : {".", "dev", "proc", "sys", "tmp", "init", "repro"}) {

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -36,6 +37,10 @@ constexpr std::size_t kConsoleLimit = 4u << 20;  // bytes of console kept per ru
 // After the init's "done", QEMU should exit at once (reboot + -no-reboot); past this, it is
 // stopped.
 constexpr std::chrono::seconds kExitAfterDone{30};
+// Under KVM the kernel prints its banner within a second or two; a nested KVM that does not work
+// hangs in the firmware or makes QEMU abort. Until one KVM boot has worked, this long without the
+// banner means KVM is unusable here and the run is done again under TCG.
+constexpr std::chrono::seconds kKvmProbeTimeout{20};
 
 double seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
@@ -109,7 +114,7 @@ Result<Vm> start_vm(const std::vector<std::string>& argv) {
 }
 
 // How the VM's run ended, before classification.
-enum class Stop { exited, crash, boot_timeout, no_output, run_timeout, done_no_exit };
+enum class Stop { exited, crash, boot_timeout, no_output, run_timeout, done_no_exit, kvm_stuck };
 
 }  // namespace
 
@@ -275,11 +280,27 @@ QemuRunner::QemuRunner(QemuRunConfig config) : config_(std::move(config)) {
 }
 
 ReproRun QemuRunner::run_one(const RunRequest& request, int index) const {
+  if (use_kvm_ && kvm_state_.load() >= 0) {
+    bool kvm_failed = false;
+    ReproRun run = boot(request, index, true, kvm_failed);
+    if (!kvm_failed) {
+      kvm_state_.store(1);
+      return run;
+    }
+    if (kvm_state_.exchange(-1) != -1) {
+      std::fprintf(stderr, "culprit: QEMU does not boot with KVM here (%s); using TCG\n",
+                   last_nonempty_line(run.console).c_str());
+    }
+  }
+  bool ignored = false;
+  return boot(request, index, false, ignored);
+}
+
+ReproRun QemuRunner::boot(const RunRequest& request, int index, bool kvm, bool& kvm_failed) const {
   ReproRun run;
   run.index = index;
   std::error_code ec;
-  fs::path image = config_.kernel_image;
-  if (image.is_relative()) image = fs::path(request.job_dir) / image;
+  fs::path image = config_.kernel_image ? config_.kernel_image(request) : request.artifact;
   image = fs::absolute(image, ec).lexically_normal();
   if (!fs::exists(image, ec)) {
     run.outcome = RunOutcome::infra_error;
@@ -290,7 +311,7 @@ ReproRun QemuRunner::run_one(const RunRequest& request, int index) const {
   fs::create_directories(artifacts, ec);
 
   const Clock::time_point start = Clock::now();
-  Result<Vm> vm = start_vm(qemu_argv(config_, image.string(), use_kvm_));
+  Result<Vm> vm = start_vm(qemu_argv(config_, image.string(), kvm));
   if (!vm) {
     run.outcome = RunOutcome::infra_error;
     run.error = vm.error().message;
@@ -300,6 +321,7 @@ ReproRun QemuRunner::run_one(const RunRequest& request, int index) const {
   std::string raw;
   std::size_t dropped = 0;
   std::string partial;  // the console line being printed
+  bool kernel_started = false;
   bool booted = false;
   bool done = false;
   std::optional<std::string> crash_line;
@@ -311,6 +333,7 @@ ReproRun QemuRunner::run_one(const RunRequest& request, int index) const {
 
   auto on_line = [&](std::string_view line) {
     std::string text = clean_console(line);
+    if (!kernel_started && text.find("Linux version") != std::string::npos) kernel_started = true;
     if (!booted && text.find(kBootedMarker) != std::string::npos) {
       booted = true;
       run_start = Clock::now();
@@ -357,7 +380,9 @@ ReproRun QemuRunner::run_one(const RunRequest& request, int index) const {
       break;
     }
     Clock::time_point now = Clock::now();
-    if (crash_line) {
+    if (kvm && !kernel_started && kvm_state_.load() == 0 && now - start >= kKvmProbeTimeout) {
+      stop = Stop::kvm_stuck;
+    } else if (crash_line) {
       if (now - crash_at >= config_.crash_grace) stop = Stop::crash;
     } else if (!booted) {
       if (now - start >= config_.boot_timeout) stop = Stop::boot_timeout;
@@ -389,7 +414,10 @@ ReproRun QemuRunner::run_one(const RunRequest& request, int index) const {
 
   bool qemu_failed = stop == Stop::exited && WIFEXITED(status) && WEXITSTATUS(status) != 0;
   bool qemu_killed = stop == Stop::exited && WIFSIGNALED(status);
-  bool kernel_started = run.console.find("Linux version") != std::string::npos;
+  if (kvm && !kernel_started) {
+    kvm_failed = true;
+    return run;
+  }
   if (stop == Stop::exited && WIFEXITED(status)) run.exit_status = WEXITSTATUS(status);
   if (stop == Stop::exited && WIFSIGNALED(status)) run.signal = WTERMSIG(status);
 

@@ -14,7 +14,9 @@
 // Every console is saved as JOB_DIR/artifacts/<commit12>/console-<run>.log.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,8 +29,9 @@ enum class Accelerator { automatic, kvm, tcg };
 
 struct QemuRunConfig {
   std::string qemu = "qemu-system-x86_64";
-  std::string kernel_image;  // relative to the job folder (or absolute)
-  std::string initramfs;     // made by prepare_vm_files()
+  // Where the build of a request's checkout left the kernel image.
+  std::function<std::string(const RunRequest&)> kernel_image;
+  std::string initramfs;  // made by prepare_vm_files()
   int vms = 1;
   int memory_mb = 512;
   int cpus = 1;
@@ -36,7 +39,7 @@ struct QemuRunConfig {
   std::chrono::seconds run_time{10};
   std::chrono::seconds boot_timeout{120};
   std::chrono::seconds no_output_timeout{60};
-  std::chrono::seconds crash_grace{5};  // console kept after the first crash line
+  std::chrono::seconds crash_grace{3};  // console kept after the first crash line
   std::string cmdline;                  // appended to the kernel command line
 };
 
@@ -86,8 +89,11 @@ class QemuRunner final : public Runner {
   ReproRun run_one(const RunRequest& request, int index) const;
 
  private:
+  ReproRun boot(const RunRequest& request, int index, bool kvm, bool& kvm_failed) const;
+
   QemuRunConfig config_;
   bool use_kvm_ = false;
+  mutable std::atomic<int> kvm_state_{0};  // 1: a KVM boot worked, -1: KVM failed, 0: not known
 };
 
 }  // namespace culprit::run

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 #include <fmt/format.h>
@@ -13,7 +14,9 @@ namespace {
 constexpr int kMaxParallel = 8;
 constexpr std::size_t kInformationTable = 1024;
 
-double clamp(double value, double low, double high) { return std::min(high, std::max(low, value)); }
+double clamp(double value, double low, double high) {
+  return std::min(high, std::max(low, value));
+}
 
 // Visited marks reused by many DFS runs (a node is visited when its stamp is the current round).
 class Marks {
@@ -253,12 +256,20 @@ VerdictDecision BayesStrategy::judge_start(std::span<const RunSummary> runs, con
   ++start_batches_;
   bool crashed = false;
   for (const RunSummary& run : runs) crashed = crashed || run.outcome == RunOutcome::crashed;
-  if (crashed) {
-    for (const RunSummary& run : runs) {
-      if (run.outcome != RunOutcome::crashed) continue;
-      bug_titles_.insert(run.title);
-      bug_titles_.insert(run.alt_titles.begin(), run.alt_titles.end());
-    }
+  // The bug's titles: the start commit's crash titles (and their alternative names), but not one
+  // seen at most half as often as the most frequent: that is an unrelated crash on the way.
+  std::map<std::string, int> seen;
+  for (const RunSummary& run : runs) {
+    if (run.outcome != RunOutcome::crashed) continue;
+    std::set<std::string> names(run.alt_titles.begin(), run.alt_titles.end());
+    names.insert(run.title);
+    for (const std::string& name : names) ++seen[name];
+  }
+  int most = 0;
+  for (const auto& [name, times] : seen) most = std::max(most, times);
+  bug_titles_.clear();
+  for (const auto& [name, times] : seen) {
+    if (2 * times > most) bug_titles_.insert(name);
   }
   const Counts counts = count(runs);
   VerdictDecision decision = describe(runs, counts);
@@ -430,8 +441,8 @@ bool BayesStrategy::reestimate_rates() {
   repro_ = clamp(p_hits / p_trials, 0.02, 0.995);
   unrelated_ = clamp(f_hits / f_trials, 1e-4, 0.5);
   // Re-weigh the whole posterior only when a rate moved noticeably: that is O(tested x range).
-  const bool moved = std::abs(repro_ - p) > 0.02 * std::max(p, 0.05) ||
-                     std::abs(unrelated_ - f) > 0.1 * f;
+  const bool moved =
+      std::abs(repro_ - p) > 0.02 * std::max(p, 0.05) || std::abs(unrelated_ - f) > 0.1 * f;
   if (!moved) {
     repro_ = p;
     unrelated_ = f;
@@ -525,26 +536,45 @@ std::vector<TestOrder> BayesStrategy::choose_tests(double& best_gain) {
   std::vector<TestOrder> chosen;
   std::vector<char> taken(points, 0);
 
-  // The first commit: most information per cost.
+  // The first commit: most information per cost. The table's interpolation shortlists, the exact
+  // information decides among the shortlist (near even odds the values differ by less than the
+  // interpolation error).
   double gain = 0, cost = 0;
   bool building = false;
   {
-    double best_ratio = -1;
-    Point best = 0;
+    constexpr std::size_t kShortlist = 16;
+    std::vector<std::pair<double, Point>> shortlist;  // (information per cost, point), a min-heap
+    auto worse = [](const auto& a, const auto& b) { return a > b; };
     for (Point point = 0; point < points; ++point) {
       if (failed_[point]) continue;
-      const double g = information(probability_new(point));
+      const double ratio = information(probability_new(point)) / action_cost(!built(point));
+      if (shortlist.size() < kShortlist) {
+        shortlist.emplace_back(ratio, point);
+        std::push_heap(shortlist.begin(), shortlist.end(), worse);
+      } else if (ratio > shortlist.front().first) {
+        std::pop_heap(shortlist.begin(), shortlist.end(), worse);
+        shortlist.back() = {ratio, point};
+        std::push_heap(shortlist.begin(), shortlist.end(), worse);
+      }
+    }
+    if (shortlist.empty()) {
+      best_gain = 0;
+      return chosen;
+    }
+    double best_ratio = -1;
+    Point best = 0;
+    std::sort(shortlist.begin(), shortlist.end(),
+              [](const auto& a, const auto& b) { return a.second < b.second; });
+    for (const auto& [ratio, point] : shortlist) {
+      const double g = information.exact(probability_new(point));
       const double c = action_cost(!built(point));
-      if (g / c > best_ratio) {
+      // Near-ties go to the older commit, as in git (worth less than 0.01% of a bit per cost).
+      if (g / c > best_ratio * (1 + 1e-4)) {
         best_ratio = g / c;
         best = point;
         gain = g;
         cost = c;
       }
-    }
-    if (best_ratio < 0) {
-      best_gain = 0;
-      return chosen;
     }
     chosen.push_back({best, options_.runs});
     taken[best] = 1;
@@ -575,7 +605,8 @@ std::vector<TestOrder> BayesStrategy::choose_tests(double& best_gain) {
     }
     const std::size_t older_pattern = pattern[nodes_];
     pattern_mass[older_pattern] += older;
-    double best_ratio = gain / cost;
+    // The user asked for K at once: add the commit that adds most per cost, as long as it adds.
+    double best_ratio = 0;
     Point best = 0;
     bool found = false;
     double best_g = 0, best_c = 0;
@@ -588,11 +619,10 @@ std::vector<TestOrder> BayesStrategy::choose_tests(double& best_gain) {
         g += pattern_mass[s] * information(mass / pattern_mass[s]);
       }
       const bool needs_build = !built(point);
-      const double c = action_cost(false) + (needs_build && !building ? action_cost(true) -
-                                                                            action_cost(false)
-                                                                      : 0.0);
-      if ((gain + g) / (cost + c) > best_ratio) {
-        best_ratio = (gain + g) / (cost + c);
+      const double c = action_cost(false) +
+                       (needs_build && !building ? action_cost(true) - action_cost(false) : 0.0);
+      if (g > model_.min_gain_bits && g / c > best_ratio) {
+        best_ratio = g / c;
         best = point;
         best_g = g;
         best_c = c;
@@ -626,8 +656,8 @@ SearchStep BayesStrategy::next() {
     step.kind = leader_ == nodes_ ? SearchStep::Kind::outside : SearchStep::Kind::found;
     step.point = static_cast<Point>(leader_);
     if (step.kind == SearchStep::Kind::outside) {
-      step.reason = fmt::format("the change is older than the range (probability {:.3f})",
-                                confidence());
+      step.reason =
+          fmt::format("the change is older than the range (probability {:.3f})", confidence());
     }
     return step;
   }
@@ -642,10 +672,9 @@ SearchStep BayesStrategy::next() {
     step.kind = SearchStep::Kind::inconclusive;
     step.tests.clear();
     step.candidates = likely;
-    step.reason = spent.empty()
-                      ? "no test left that would tell the likely candidates apart"
-                      : fmt::format("budget spent ({}) before reaching confidence {:.2f}", spent,
-                                    options_.confidence);
+    step.reason = spent.empty() ? "no test left that would tell the likely candidates apart"
+                                : fmt::format("budget spent ({}) before reaching confidence {:.2f}",
+                                              spent, options_.confidence);
     return step;
   }
   step.kind = SearchStep::Kind::test;

@@ -7,7 +7,8 @@
 // BayesModel::older_prior on "older".
 //
 // Evidence. Each run is ok, a crash whose title (or one of the parser's alternative titles) is one
-// of the bug's titles -- the titles the start commit crashed with -- a crash with another title,
+// of the bug's titles -- the titles the start commit crashed with, but not those seen at most half
+// as often as the most frequent one -- a crash with another title,
 // or nothing (cannot test, infra error). With the bug present a run crashes with the reproducer's
 // rate p, and otherwise with an unrelated bug's rate f; a bug crash carries a known title with
 // probability m, an unrelated crash with probability u. So a matching crash is strong evidence
@@ -27,8 +28,8 @@
 // hypothesis only through x's state S_x); divided by the cost of the action -- the build (zero for
 // the `kept_builds` most recently tested commits) plus one batch of runs, both learned as the job
 // runs. With --parallel K the batch holds up to K commits chosen greedily: each next one maximises
-// the information it adds given the states of those already chosen, and joins while it raises
-// information per cost (builds run at the same time, runs share the pool).
+// the information it adds given the states of those already chosen, per the cost it adds (builds
+// run at the same time, runs share the pool).
 //
 // Stops when the leading hypothesis reaches `confidence`, when the budget is spent, or when no
 // test is worth anything (only commits that do not build separate the leaders).
@@ -36,8 +37,8 @@
 
 #include <array>
 #include <memory>
-#include <span>
 #include <set>
+#include <span>
 #include <vector>
 
 #include "search/strategy.h"
@@ -68,14 +69,14 @@ class Ancestry {
 
 // Tunables of the model (see above).
 struct BayesModel {
-  double older_prior = 0.02;
-  double title_match = 0.9;       // m
-  double unrelated_match = 0.05;  // u
-  double repro_alpha = 1, repro_beta = 1;          // Beta prior of p
+  double older_prior = 0.005;
+  double title_match = 0.9;                         // m
+  double unrelated_match = 0.05;                    // u
+  double repro_alpha = 1, repro_beta = 1;           // Beta prior of p
   double unrelated_alpha = 1, unrelated_beta = 49;  // Beta prior of f (mean 0.02)
-  int start_batches = 3;    // batches on the start commit before giving up on reproducing it
-  int judge_batches = 3;    // batches on a release tag or the fixed head before judging it
-  double judge_error = 0.05;  // a release or head is good once a bug would have shown by now
+  int start_batches = 3;        // batches on the start commit before giving up on reproducing it
+  int judge_batches = 3;        // batches on a release tag or the fixed head before judging it
+  double judge_error = 0.05;    // a release or head is good once a bug would have shown by now
   double min_gain_bits = 1e-4;  // below: no test is worth running
 };
 
@@ -109,7 +110,7 @@ class BayesStrategy final : public SearchStrategy {
   Recorded record_build_failure(Point point, const TestCost& cost) override;
   double confidence() const override;
   std::vector<Ranked> top(std::size_t count) const override;
-  bool flaky() const override { return repro_ < 0.9; }
+  bool flaky() const override { return repro_ < 0.5; }
   double repro_chance() const override { return repro_; }
   bool reports_confidence() const override { return true; }
 
@@ -150,7 +151,7 @@ class BayesStrategy final : public SearchStrategy {
   std::set<std::string> bug_titles_;
   int start_batches_ = 0;
   int judge_batches_ = 0;
-  Counts above_;                    // runs of commits newer than every candidate
+  Counts above_;                     // runs of commits newer than every candidate
   std::vector<Counts> pending_old_;  // runs of old ends judged before begin()
 
   // Costs learned from the tests (seconds).
@@ -162,7 +163,7 @@ class BayesStrategy final : public SearchStrategy {
   // The range.
   const vcs::CommitGraph* graph_ = nullptr;
   std::shared_ptr<const Ancestry> ancestry_;
-  std::size_t nodes_ = 0;  // candidates; points nodes_.. are old ends
+  std::size_t nodes_ = 0;                      // candidates; points nodes_.. are old ends
   std::vector<Counts> counts_;                 // per point
   std::vector<double> ratio_;                  // per point: D(x) as last applied
   std::vector<char> failed_;                   // per point: did not build

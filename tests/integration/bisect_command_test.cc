@@ -140,10 +140,11 @@ TEST_F(BisectCommandTest, FindsEveryCulpritWithNoMoreStepsThanGitBisect) {
     for (std::size_t i = part; i < culprits.size(); i += 2) {
       const std::string& culprit = culprits[i];
       std::string state = dir_ / ("state-" + culprit + ".db");
-      Bisection bisection = run_culprit(
-          {"--repo", repo, "--bad", bad, "--good", good, "--runs", "1", "--state", state, "--build",
-           "test ! -e broken", "--test", oracle_test(oracle_, repo, culprit)},
-          dir_ / ("result-" + culprit + ".json"));
+      Bisection bisection =
+          run_culprit({"--strategy", "classic", "--repo", repo, "--bad", bad, "--good", good,
+                       "--runs", "1", "--state", state, "--build", "test ! -e broken", "--test",
+                       oracle_test(oracle_, repo, culprit)},
+                      dir_ / ("result-" + culprit + ".json"));
       if (bisection.output.exit_status != 0 || bisection.result["culprit"] != culprit) {
         totals.wrong.push_back(culprit + ": " + bisection.output.output.substr(0, 2000));
         continue;
@@ -174,10 +175,11 @@ TEST_F(BisectCommandTest, SkipsCommitsThatDoNotBuild) {
   for (int i : {10, 11, 12, 25}) history.commits[i].broken = true;
   std::vector<std::string> hashes = write_history(history, repo);
   auto bisect = [&](int culprit) {
-    return run_culprit({"--repo", repo, "--bad", hashes[39], "--good", hashes[0], "--runs", "1",
-                        "--state", dir_ / ("s" + std::to_string(culprit) + ".db"), "--build",
-                        "test ! -e broken", "--test", oracle_test(oracle_, repo, hashes[culprit])},
-                       dir_ / ("r" + std::to_string(culprit) + ".json"));
+    return run_culprit(
+        {"--strategy", "classic", "--repo", repo, "--bad", hashes[39], "--good", hashes[0],
+         "--runs", "1", "--state", dir_ / ("s" + std::to_string(culprit) + ".db"), "--build",
+         "test ! -e broken", "--test", oracle_test(oracle_, repo, hashes[culprit])},
+        dir_ / ("r" + std::to_string(culprit) + ".json"));
   };
   for (int culprit : {9, 14, 24, 27, 30}) {
     Bisection found = bisect(culprit);
@@ -202,10 +204,11 @@ TEST_F(BisectCommandTest, PrintsSyzbotStyleLog) {
   std::string repo = dir_ / "repo";
   std::vector<std::string> hashes = write_history(make_linear_history(20), repo);
   std::string log_file = dir_ / "bisect.log";
-  Bisection bisection = run_culprit(
-      {"--repo", repo, "--bad", hashes[19], "--good", hashes[0], "--runs", "2", "--state",
-       dir_ / "s.db", "--log", log_file, "--test", oracle_test(oracle_, repo, hashes[7])},
-      dir_ / "r.json");
+  Bisection bisection =
+      run_culprit({"--strategy", "classic", "--repo", repo, "--bad", hashes[19], "--good",
+                   hashes[0], "--runs", "2", "--state", dir_ / "s.db", "--log", log_file, "--test",
+                   oracle_test(oracle_, repo, hashes[7])},
+                  dir_ / "r.json");
   ASSERT_EQ(bisection.output.exit_status, 0) << bisection.output.output;
   const std::string& out = bisection.output.output;
   std::vector<std::string> expected_in_order = {
@@ -339,8 +342,9 @@ TEST_F(BisectCommandTest, RejectsBadInputWithOneLine) {
                1, "holds a different job");
   // A hanging test is a crash titled as a hang, not a stuck bisection.
   Bisection hang =
-      run_culprit({"--repo", repo, "--bad", hashes[9], "--good", hashes[0], "--runs", "1",
-                   "--state", dir_ / "h.db", "--test-timeout", "1", "--test", "sleep 30"},
+      run_culprit({"--strategy", "classic", "--repo", repo, "--bad", hashes[9], "--good",
+                   hashes[0], "--runs", "1", "--state", dir_ / "h.db", "--test-timeout", "1",
+                   "--test", "sleep 30"},
                   dir_ / "h.json");
   EXPECT_NE(hang.output.output.find("hang"), std::string::npos) << hang.output.output;
   EXPECT_EQ(hang.result["culprit"], hashes[1]);
@@ -442,11 +446,11 @@ TEST_F(BisectCommandTest, SharesBuildsAndRunsBetweenCommitsWithTheSameTree) {
   }
   std::string builds_log = dir_ / "builds.log";
   std::string runs_log = dir_ / "runs.log";
-  Bisection result =
-      run_culprit({"--repo", repo, "--bad", hashes[15], "--good", hashes[0], "--runs", "2",
-                   "--state", dir_ / "s.db", "--build", "echo \"$CULPRIT_COMMIT\" >> " + builds_log,
-                   "--test", "echo \"$CULPRIT_COMMIT\" >> " + runs_log + "; test ! -e bug"},
-                  dir_ / "r.json");
+  Bisection result = run_culprit(
+      {"--strategy", "classic", "--repo", repo, "--bad", hashes[15], "--good", hashes[0], "--runs",
+       "2", "--state", dir_ / "s.db", "--build", "echo \"$CULPRIT_COMMIT\" >> " + builds_log,
+       "--test", "echo \"$CULPRIT_COMMIT\" >> " + runs_log + "; test ! -e bug"},
+      dir_ / "r.json");
   ASSERT_EQ(result.output.exit_status, 0) << result.output.output;
   EXPECT_EQ(result.result["culprit"], hashes[9]);
   // Every tested commit ran (or shared) two runs, but each tree was built and run only once.
@@ -489,6 +493,46 @@ TEST_F(BisectCommandTest, TitlesCrashesFromTheConsoleReport) {
             std::string::npos)
       << result.output.output;
   EXPECT_EQ(result.result["steps"][0]["runs"][0]["title"], "WARNING in demo_ioctl");
+}
+
+// A culprit that only touches documentation is flagged, and its trailers say whom to tell.
+TEST_F(BisectCommandTest, FlagsDoubtfulCulpritsAndListsRecipients) {
+  std::string repo = dir_ / "repo";
+  std::filesystem::create_directories(repo);
+  git(repo, {"init", "-q", "."});
+  std::vector<std::string> hashes;
+  for (int i = 0; i < 8; ++i) {
+    std::string message = "commit " + std::to_string(i);
+    if (i == 5) {
+      write_file(repo + "/Documentation/notes.rst", "Notes\n=====\n");
+      message += "\n\nSigned-off-by: Dev One <Dev.One@Example.org>\n"
+                 "Reviewed-by: Rae Viewer <rae@example.org>\n"
+                 "Cc: stable@vger.kernel.org\nCc: Someone <someone@example.org>\n";
+    } else {
+      write_file(repo + "/code.c", "int version = " + std::to_string(i) + ";\n");
+    }
+    git(repo, {"add", "-A"});
+    git(repo, {"commit", "-q", "-m", message});
+    hashes.push_back(git(repo, {"rev-parse", "HEAD"}));
+  }
+  Bisection result = run_culprit({"--repo", repo, "--bad", hashes[7], "--good", hashes[0],
+                                  "--runs", "1", "--state", dir_ / "s.db", "--test",
+                                  "test ! -e Documentation/notes.rst"},
+                                 dir_ / "r.json");
+  ASSERT_EQ(result.output.exit_status, 0) << result.output.output;
+  EXPECT_EQ(result.result["culprit"], hashes[5]);
+  std::vector<std::string> flags = result.result["flags"];
+  EXPECT_NE(std::find(flags.begin(), flags.end(), "docs-only"), flags.end());
+  std::vector<std::string> to = result.result["recipients"]["to"];
+  std::vector<std::string> expected_to = {"dev.one@example.org", "rae@example.org",
+                                          "test@culprit.invalid"};
+  EXPECT_EQ(to, expected_to);
+  EXPECT_NE(result.output.output.find("the result is unreliable: docs-only"), std::string::npos)
+      << result.output.output;
+  EXPECT_NE(result.output.output.find(
+                "recipients (to): [\"dev.one@example.org\" \"rae@example.org\" "
+                "\"test@culprit.invalid\"]"),
+            std::string::npos);
 }
 
 // Ctrl-C (SIGINT) stops the bisection and the test it was running, whose process group the

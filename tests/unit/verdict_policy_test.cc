@@ -8,16 +8,16 @@ namespace culprit::search {
 namespace {
 
 RunSummary ok() {
-  return {RunOutcome::ok, "", ""};
+  return {RunOutcome::ok, "", "", {}};
 }
 RunSummary crash(const std::string& title, const std::string& type = "KASAN") {
-  return {RunOutcome::crashed, title, type};
+  return {RunOutcome::crashed, title, type, {}};
 }
 RunSummary cannot_test() {
-  return {RunOutcome::cannot_test, "boot failed", ""};
+  return {RunOutcome::cannot_test, "boot failed", "", {}};
 }
 RunSummary infra(const std::string& why = "VM did not start") {
-  return {RunOutcome::infra_error, why, ""};
+  return {RunOutcome::infra_error, why, "", {}};
 }
 
 // `count` copies of `run` appended to `runs`.

@@ -1,0 +1,216 @@
+// The kernel backend's VM side: the reproducer and init compiled for real, the initramfs packed by
+// cpio and read back, QEMU's command line, the console watch helpers, memory sizing, and the runner
+// on inputs that cannot boot. Set CULPRIT_TEST_BZIMAGE to a bootable x86_64 bzImage (with a serial
+// console and initramfs support) to also boot it for real.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+#include "run/initramfs.h"
+#include "run/qemu_runner.h"
+#include "support/test_support.h"
+
+namespace culprit::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(InitramfsTest, InitSourceCarriesTheMarkersTheRunnerWatches) {
+  std::string_view source = run::init_source();
+  for (std::string_view marker :
+       {run::kBootedMarker, run::kHeartbeatMarker, run::kDoneMarker, run::kRunTimeParameter}) {
+    EXPECT_NE(source.find(marker), std::string_view::npos) << marker;
+  }
+  EXPECT_EQ(source.find('@'), std::string_view::npos);  // every placeholder replaced
+}
+
+TEST(InitramfsTest, ArchiveHoldsInitReproducerAndMountPoints) {
+  TempDir dir;
+  write_file(dir / "repro.c", "int main(void) { return 0; }\n");
+  auto files = run::prepare_vm_files(dir / "vm", dir / "repro.c", "");
+  ASSERT_TRUE(files.ok()) << files.error().message;
+  // Both programs are static executables (the initramfs has no libc).
+  for (const std::string& binary : {files->init, files->reproducer}) {
+    std::string kind = must_run({"file", "-b", binary});
+    EXPECT_NE(kind.find("statically linked"), std::string::npos) << binary << ": " << kind;
+  }
+  std::string listing =
+      must_run({"sh", "-c", "cpio -itv --quiet < \"$1\"", "sh", files->initramfs});
+  for (const char* entry :
+       {" .\n", " dev\n", " proc\n", " sys\n", " tmp\n", " init\n", " repro\n"}) {
+    EXPECT_NE((listing + "\n").find(entry), std::string::npos) << entry << " in\n" << listing;
+  }
+  // Owned by root, executables executable.
+  std::istringstream lines(listing);
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_NE(line.find(" root "), std::string::npos) << line;
+    if (line.ends_with(" init") || line.ends_with(" repro")) {
+      EXPECT_EQ(line.substr(0, 4), "-rwx");
+    }
+  }
+  // The init in the archive is the one compiled from init_source().
+  TempDir unpacked;
+  must_run({"sh", "-c", "cpio -id --quiet < \"$1\"", "sh", files->initramfs}, unpacked.path());
+  EXPECT_EQ(read_file(unpacked / "init"), read_file(files->init));
+  EXPECT_EQ(read_file(unpacked / "repro"), read_file(files->reproducer));
+}
+
+TEST(InitramfsTest, ReproducerThatDoesNotCompileIsAClearError) {
+  TempDir dir;
+  write_file(dir / "repro.c", "int main(void) { return undefined_thing; }\n");
+  auto files = run::prepare_vm_files(dir / "vm", dir / "repro.c", "");
+  ASSERT_FALSE(files.ok());
+  const std::string& message = files.error().message;
+  EXPECT_TRUE(message.starts_with("the reproducer does not compile: " + (dir / "repro.c")))
+      << message;
+  EXPECT_NE(message.find("undefined_thing"), std::string::npos) << message;
+  EXPECT_FALSE(fs::exists(dir / "vm/initramfs.cpio"));
+
+  auto missing = run::prepare_vm_files(dir / "vm", dir / "nope.c", "");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message, "reproducer not found: " + (dir / "nope.c"));
+  auto missing_binary = run::prepare_vm_files(dir / "vm", "", dir / "nope");
+  ASSERT_FALSE(missing_binary.ok());
+  EXPECT_EQ(missing_binary.error().message, "reproducer binary not found: " + (dir / "nope"));
+}
+
+TEST(QemuRunnerTest, CommandLineForTcgAndKvm) {
+  run::QemuRunConfig config;
+  config.initramfs = "/vm/initramfs.cpio";
+  config.memory_mb = 768;
+  config.run_time = std::chrono::seconds(7);
+  config.cmdline = "panic_on_warn=1";
+  EXPECT_EQ(run::kernel_cmdline(config),
+            "console=ttyS0 panic=-1 oops=panic culprit_run_time=7 panic_on_warn=1");
+  std::vector<std::string> tcg = run::qemu_argv(config, "/b/bzImage", false);
+  std::vector<std::string> expected = {
+      "qemu-system-x86_64",
+      "-nographic",
+      "-no-reboot",
+      "-nic",
+      "none",
+      "-m",
+      "768",
+      "-smp",
+      "1",
+      "-accel",
+      "tcg",
+      "-kernel",
+      "/b/bzImage",
+      "-initrd",
+      "/vm/initramfs.cpio",
+      "-append",
+      "console=ttyS0 panic=-1 oops=panic culprit_run_time=7 panic_on_warn=1"};
+  EXPECT_EQ(tcg, expected);
+  std::vector<std::string> kvm = run::qemu_argv(config, "/b/bzImage", true);
+  auto accel = std::find(kvm.begin(), kvm.end(), "-accel");
+  ASSERT_NE(accel, kvm.end());
+  EXPECT_EQ(*(accel + 1), "kvm");
+  EXPECT_EQ(*(accel + 3), "host");
+}
+
+TEST(QemuRunnerTest, RecognizesCrashLinesAndCleansTheConsole) {
+  EXPECT_TRUE(run::is_crash_line("WARNING: possible recursive locking detected"));
+  EXPECT_TRUE(run::is_crash_line("[   12.345678] BUG: KASAN: use-after-free in f+0x1/0x2"));
+  EXPECT_TRUE(run::is_crash_line("kernel BUG at kernel/sys.c:2414!"));
+  EXPECT_TRUE(run::is_crash_line("Kernel panic - not syncing: Fatal exception"));
+  EXPECT_FALSE(run::is_crash_line("Run /init as init process"));
+  EXPECT_FALSE(run::is_crash_line("culprit-init: booted (run time 5s)"));
+  EXPECT_FALSE(run::is_crash_line("  WARNING: indented is a continuation"));
+  EXPECT_EQ(run::clean_console("\x1b"
+                               "c\x1b[?7l\x1b[2JSeaBIOS\r\nLinux version 6.1\r\n"),
+            "SeaBIOS\nLinux version 6.1\n");
+}
+
+TEST(QemuRunnerTest, VmsAreLoweredToWhatMemoryHolds) {
+  EXPECT_EQ(run::vms_that_fit(4, 512, 24000), 4);
+  EXPECT_EQ(run::vms_that_fit(8, 1024, 3000), 2);  // (3000 - 512) / (1024 + 128)
+  EXPECT_EQ(run::vms_that_fit(4, 4096, 1000), 1);  // never fewer than one
+  EXPECT_EQ(run::vms_that_fit(3, 512, 0), 3);      // unknown: as asked
+  EXPECT_GT(run::available_memory_mb(), 0);
+}
+
+TEST(QemuRunnerTest, MissingQemuAndMissingImageAreInfraErrors) {
+  EXPECT_EQ(run::check_qemu("qemu-system-nonexistent").error().message,
+            "cannot run qemu-system-nonexistent (install the qemu-system-x86 package)");
+  TempDir dir;
+  write_file(dir / "bzImage", "not a kernel");
+  run::QemuRunConfig config;
+  config.qemu = "qemu-system-nonexistent";
+  config.kernel_image = [&](const run::RunRequest&) { return dir / "bzImage"; };
+  run::QemuRunner runner(config);
+  run::RunRequest request;
+  request.job_dir = dir / "job";
+  request.commit = std::string(40, 'b');
+  run::ReproRun missing_qemu = runner.run_one(request, 0);
+  EXPECT_EQ(missing_qemu.outcome, RunOutcome::infra_error);
+  EXPECT_EQ(missing_qemu.error,
+            "qemu-system-nonexistent not found (install the qemu-system-x86 package)");
+
+  config.qemu = "qemu-system-x86_64";
+  config.kernel_image = [&](const run::RunRequest&) { return dir / "nothing"; };
+  run::QemuRunner no_image(config);
+  run::ReproRun missing_image = no_image.run_one(request, 3);
+  EXPECT_EQ(missing_image.outcome, RunOutcome::infra_error);
+  EXPECT_EQ(missing_image.error, "no kernel image at " + (dir / "nothing"));
+}
+
+// A file that is not a kernel: QEMU starts, the firmware runs, no kernel ever prints: that is not
+// the commit's fault, and it is reported with QEMU's own words.
+TEST(QemuRunnerTest, ImageQemuCannotLoadIsAnInfraErrorWithQemusMessage) {
+  if (!run::check_qemu("qemu-system-x86_64").ok()) GTEST_SKIP() << "qemu-system-x86 not installed";
+  TempDir dir;
+  write_file(dir / "bzImage", "not a kernel");
+  write_file(dir / "initramfs.cpio", "");
+  run::QemuRunConfig config;
+  config.accelerator = run::Accelerator::tcg;
+  config.initramfs = dir / "initramfs.cpio";
+  config.kernel_image = [&](const run::RunRequest&) { return dir / "bzImage"; };
+  run::QemuRunner runner(config);
+  run::RunRequest request;
+  request.job_dir = dir / "job";
+  request.commit = std::string(40, 'c');
+  run::ReproRun run = runner.run_one(request, 1);
+  EXPECT_EQ(run.outcome, RunOutcome::infra_error) << run.console;
+  EXPECT_NE(run.error.find("qemu-system-x86_64 exited with status 1"), std::string::npos)
+      << run.error;
+  std::string console = dir / "job/artifacts/cccccccccccc/console-1.log";
+  EXPECT_EQ(run.artifacts, std::vector<std::string>{console});
+  EXPECT_EQ(read_file(console), run.console);
+}
+
+// Boots a real kernel twice in parallel with a reproducer that exits at once: both runs end OK,
+// the console shows the kernel and the init's markers.
+TEST(QemuRunnerTest, BootsARealKernel) {
+  const char* image = std::getenv("CULPRIT_TEST_BZIMAGE");
+  if (image == nullptr || *image == '\0') GTEST_SKIP() << "CULPRIT_TEST_BZIMAGE not set";
+  TempDir dir;
+  write_file(dir / "repro.c", "int main(void) { return 0; }\n");
+  auto files = run::prepare_vm_files(dir / "vm", dir / "repro.c", "");
+  ASSERT_TRUE(files.ok()) << files.error().message;
+  run::QemuRunConfig config;
+  config.initramfs = files->initramfs;
+  config.kernel_image = [&](const run::RunRequest&) { return std::string(image); };
+  config.vms = 2;
+  config.run_time = std::chrono::seconds(2);
+  run::QemuRunner runner(config);
+  run::RunRequest request;
+  request.job_dir = dir / "job";
+  request.commit = std::string(40, 'd');
+  std::vector<int> indices = {0, 1};
+  std::vector<run::ReproRun> runs;
+  runner.run(request, indices, [&](const run::ReproRun& run) { runs.push_back(run); });
+  ASSERT_EQ(runs.size(), 2u);
+  for (const run::ReproRun& run : runs) {
+    EXPECT_EQ(run.outcome, RunOutcome::ok) << run.title << run.error << "\n" << run.console;
+    EXPECT_NE(run.console.find("Linux version"), std::string::npos);
+    EXPECT_NE(run.console.find(run::kDoneMarker), std::string::npos);
+    EXPECT_EQ(run.console.find('\r'), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace culprit::testing
