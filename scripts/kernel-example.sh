@@ -44,6 +44,7 @@ check() {  # check DESCRIPTION PATTERN
 check "names the bug commit" "^first bad commit: $bug "
 check "shows the kernel's lockdep report" "crashed: .*(recursive locking|possible deadlock)"
 check "skips the commit that does not build" "^# git bisect skip "
-check "prints the compiler and kernel signature" "^kernel signature: [0-9a-f]{64}"
+check "prints the compiler" "^compiler: "
+check "prints the kernel signature" "^kernel signature: [0-9a-f]{64}"
 [ $status = 0 ] || failed=1
 exit $failed

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command (README, .ci/run): installs what is needed, builds, runs every test, then the
-# unit tests once more under AddressSanitizer + UBSan.
+# The test command (README, .ci/run): installs what is needed, builds, fuzzes the console parser,
+# runs every test and the kernel example bisection, then the unit tests once more under
+# AddressSanitizer + UBSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -14,6 +15,9 @@ if ! bash fuzz/build_and_run.sh 60 > build/fuzz.log 2>&1; then
 fi
 grep -E "^Done|stat::number_of_executed_units" build/fuzz.log || tail -n 3 build/fuzz.log
 ctest --test-dir build/release --output-on-failure -j2 --timeout 1200
+
+# The kernel backend end to end: a real Linux history built with make and booted in QEMU (issue 4).
+CULPRIT_BUILD_DIR=build/release bash scripts/kernel-example.sh
 
 bash scripts/build.sh build/asan -DCMAKE_BUILD_TYPE=Debug -DCULPRIT_SANITIZE=ON -DCULPRIT_BENCH=OFF
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \

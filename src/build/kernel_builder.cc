@@ -135,11 +135,13 @@ bool killed_for_memory(const std::string& output) {
 
 std::string kernel_compiler_line(const std::string& build_dir) {
   std::string header = read_text(fs::path(build_dir) / "include/generated/compile.h");
-  const std::string_view key = "#define LINUX_COMPILER \"";
-  std::size_t start = header.find(key);
+  // "#define LINUX_COMPILER\t\t\"gcc ...\"" (kbuild aligns the values with tabs).
+  std::size_t start = header.find("#define LINUX_COMPILER");
   if (start == std::string::npos) return "";
-  start += key.size();
-  std::size_t end = header.find('"', start);
+  start = header.find('"', start);
+  if (start == std::string::npos || header.find('\n', start) < header.find('"', start + 1))
+    return "";
+  std::size_t end = header.find('"', ++start);
   return end == std::string::npos ? "" : header.substr(start, end - start);
 }
 

@@ -297,6 +297,10 @@ Result<KernelBackend> make_kernel_backend(job::BisectOptions& options, const Ker
   build_config.jobs = flags.build_jobs > 0 ? flags.build_jobs : cpu_count();
   build_config.timeout = std::chrono::seconds(flags.build_timeout_s);
 
+  // One build folder per commit tested at once: a kernel checkout and build take gigabytes, and an
+  // incremental rebuild in the same folder is cheap.
+  options.build_slots = options.parallel;
+  options.arch = "x86_64";
   options.backend_key = fmt::format(
       "kernel\nconfig={}\nrepro={}\nrun_time={}\ncmdline={}\ncompilers={}",
       file_digest(flags.config), file_digest(flags.repro.empty() ? flags.repro_bin : flags.repro),

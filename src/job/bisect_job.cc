@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <future>
@@ -20,6 +21,7 @@
 #include "store/store.h"
 #include "vcs/recipients.h"
 #include "vcs/repository.h"
+#include "vcs/revert.h"
 
 namespace culprit::job {
 
@@ -138,6 +140,15 @@ struct BuildSlot {
   std::uint64_t last_used = 0;
 };
 
+// What the recorded runs of a commit say about the bug being in it (see bug_likelihood_ratio).
+struct Presence {
+  int runs = 0;              // runs that tested something (ok or crashed)
+  int matching = 0;          // crashed with one of the bug's titles
+  double probability = 0.5;  // P(the bug is in the commit | these runs)
+  double miss = 1;           // P(no crash with the bug's title in these runs | the bug is there)
+  bool built = true;
+};
+
 class Driver {
  public:
   Driver(const BisectOptions& options, build::Builder& builder, run::Runner& runner, JobLog& log,
@@ -172,7 +183,8 @@ class Driver {
  private:
   bool cause() const { return options_.mode == BisectMode::cause; }
   Result<std::size_t> slot_for(const std::string& tree, const std::set<std::size_t>& busy = {});
-  Result<TestedCommit> execute(const std::string& commit, const std::string& phase, int runs);
+  Result<TestedCommit> execute(const std::string& commit, const std::string& phase, int runs,
+                               std::optional<int> first_run = std::nullopt);
   Result<TestedCommit> judge(const std::string& commit, const std::string& phase);
   Status conclude(TestedCommit& tested, const search::VerdictDecision& decision);
   Status build_in_parallel(const std::vector<std::string>& commits);
@@ -186,6 +198,13 @@ class Driver {
   BisectResult finish(BisectResult result);
   void add_signature_lines(const std::string& culprit, BisectResult& result);
   void add_doubts_and_recipients(const std::string& culprit, BisectResult& result);
+  Result<std::set<std::string>> bug_titles();
+  Result<Presence> count_runs(const std::string& tree);
+  Result<Presence> presence(const std::string& tree);
+  Result<Presence> measure(const std::string& commit, const std::string& phase, int max_batches);
+  Result<std::optional<bool>> bug_introduced(const std::string& commit);
+  void verify(const std::string& culprit, BisectResult& result);
+  search::Recorded not_introduced(const search::TestOrder& order, bool known);
   void update_status(const std::string& commit, std::size_t runs_done, int runs);
   void log_posterior();
   std::string point_commit(search::Point point) const;
@@ -212,7 +231,10 @@ class Driver {
   std::optional<vcs::CommitGraph> graph_;  // the range, once known
   std::vector<std::string> range_goods_;   // its old ends
   std::vector<TestedCommit> tested_;
-  std::set<std::string> builds_;  // trees built or found built
+  std::string start_;  // the commit the bisection started from (it crashed)
+  std::optional<std::set<std::string>> bug_titles_;
+  std::map<std::string, Presence> checked_bases_;  // fix mode: merge bases measured, by commit
+  std::set<std::string> builds_;                   // trees built or found built
   double build_seconds_ = 0;
   double test_seconds_ = 0;
   std::size_t run_count_ = 0;
@@ -367,15 +389,15 @@ void Driver::update_status(const std::string& commit, std::size_t runs_done, int
 // Builds `commit` when needed and runs its next batch of `runs` runs (runs already recorded in the
 // store are taken from there). Prints the build and signature lines; the caller judges the runs
 // and calls conclude().
-Result<TestedCommit> Driver::execute(const std::string& commit, const std::string& phase,
-                                     int runs) {
+Result<TestedCommit> Driver::execute(const std::string& commit, const std::string& phase, int runs,
+                                     std::optional<int> first_run) {
   auto info = repo_.commit(commit);
   if (!info) return info.error();
   TestedCommit tested;
   tested.commit = commit;
   tested.tree = info->tree;
   tested.phase = phase;
-  tested.first_run = adds_runs_ ? runs_used_[tested.tree] : 0;
+  tested.first_run = first_run ? *first_run : adds_runs_ ? runs_used_[tested.tree] : 0;
   const int end = tested.first_run + runs;
   log_.print("testing commit {}", commit);
   update_status(commit, 0, runs);
@@ -489,7 +511,7 @@ Result<TestedCommit> Driver::execute(const std::string& commit, const std::strin
     }
   }
   run_count_ += tested.batch.size();
-  if (adds_runs_) runs_used_[tested.tree] = end;
+  if (adds_runs_) runs_used_[tested.tree] = std::max(runs_used_[tested.tree], end);
   return tested;
 }
 
@@ -679,6 +701,302 @@ void Driver::add_doubts_and_recipients(const std::string& culprit, BisectResult&
   }
 }
 
+// The bug's titles: those the start commit crashed with (and the parser's other names of them),
+// but not one seen at most half as often as the most frequent one, as the bayes strategy learns
+// them.
+Result<std::set<std::string>> Driver::bug_titles() {
+  if (bug_titles_) return *bug_titles_;
+  auto info = repo_.commit(start_);
+  if (!info) return info.error();
+  auto runs = store_.runs(job_.id, info->tree);
+  if (!runs) return runs.error();
+  std::map<std::string, int> seen;
+  for (const store::RunRecord& run : *runs) {
+    if (run.outcome != to_string(RunOutcome::crashed)) continue;
+    std::set<std::string> names = {run.title};
+    if (auto crash = report::parse_first(run.console)) {
+      names.insert(crash->alt_titles.begin(), crash->alt_titles.end());
+    }
+    for (const std::string& name : names) ++seen[name];
+  }
+  int most = 0;
+  for (const auto& [name, times] : seen) most = std::max(most, times);
+  std::set<std::string> titles;
+  for (const auto& [name, times] : seen) {
+    if (2 * times > most) titles.insert(name);
+  }
+  bug_titles_ = titles;
+  return titles;
+}
+
+// The recorded runs of `tree` that tested something, and how many crashed with the bug's title.
+Result<Presence> Driver::count_runs(const std::string& tree) {
+  auto titles = bug_titles();
+  if (!titles) return titles.error();
+  auto runs = store_.runs(job_.id, tree);
+  if (!runs) return runs.error();
+  Presence presence;
+  for (const store::RunRecord& run : *runs) {
+    if (run.outcome == to_string(RunOutcome::ok)) {
+      ++presence.runs;
+    } else if (run.outcome == to_string(RunOutcome::crashed)) {
+      ++presence.runs;
+      bool matches = titles->empty() || titles->count(run.title) > 0;
+      if (!matches) {
+        if (auto crash = report::parse_first(run.console)) {
+          for (const std::string& alt : crash->alt_titles) matches = matches || titles->count(alt);
+        }
+      }
+      if (matches) ++presence.matching;
+    }
+  }
+  return presence;
+}
+
+// Every recorded run of `tree`, whatever phase ran it, weighed as evidence of the bug: a run
+// crashes with the bug's title with the reproducer's estimated rate p when the bug is there, and
+// with a small rate (another bug that looks the same) when it is not.
+Result<Presence> Driver::presence(const std::string& tree) {
+  auto counted = count_runs(tree);
+  if (!counted) return counted.error();
+  Presence presence = *counted;
+  // The reproducer's rate: the strategy's estimate, but no more than what the start commit's
+  // runs show with a uniform prior (a few crashes out of a few runs do not make it certain).
+  auto info = repo_.commit(start_);
+  if (!info) return info.error();
+  auto start = info->tree == tree ? Result<Presence>(presence) : count_runs(info->tree);
+  if (!start) return start.error();
+  const double observed = (start->matching + 1.0) / (start->runs + 2.0);
+  const double repro = std::min(strategy_->repro_chance(), observed);
+  constexpr double kLookalike = 0.01;  // a run without the bug crashing with the bug's title
+  const double p = std::clamp(repro, 0.05, 0.99);
+  const int k = presence.matching, n = presence.runs;
+  const double log_present = k * std::log(p) + (n - k) * std::log1p(-p);
+  const double log_absent = k * std::log(kLookalike) + (n - k) * std::log1p(-kLookalike);
+  presence.probability = 1 / (1 + std::exp(log_absent - log_present));
+  presence.miss = k > 0 ? 0 : std::pow(1 - p, n);
+  return presence;
+}
+
+// Runs batches on `commit` (reusing every recorded run) until its runs say with --confidence
+// whether the bug is there, or `max_batches` new batches were spent. Each batch is a step of
+// `phase` in the log and the JSON.
+Result<Presence> Driver::measure(const std::string& commit, const std::string& phase,
+                                 int max_batches) {
+  auto info = repo_.commit(commit);
+  if (!info) return info.error();
+  for (int batch = 0;; ++batch) {
+    auto build = store_.build(job_.id, info->tree);
+    if (!build) return build.error();
+    auto now = presence(info->tree);
+    if (!now) return now.error();
+    if (*build && (*build)->status != "ok" && (*build)->status != "infra_error") {
+      now->built = false;
+      return now;
+    }
+    const bool sure = std::max(now->probability, 1 - now->probability) >= options_.confidence;
+    if (batch >= max_batches || (now->runs > 0 && sure)) return now;
+    auto recorded = store_.runs(job_.id, info->tree);
+    if (!recorded) return recorded.error();
+    int next_index = 0;
+    for (const store::RunRecord& run : *recorded) next_index = std::max(next_index, run.index + 1);
+    if (adds_runs_) next_index = std::max(next_index, runs_used_[info->tree]);
+    auto tested = execute(commit, phase, options_.runs, next_index);
+    if (!tested) return tested.error();
+    search::VerdictDecision decision;
+    if (!tested->built) {
+      decision.reason = "build failed";
+    } else {
+      auto titles = bug_titles();
+      if (!titles) return titles.error();
+      bool ok = false;
+      for (const search::RunSummary& run : tested->batch) {
+        if (run.outcome == RunOutcome::ok) {
+          ok = true;
+          decision.run_labels.push_back("OK");
+        } else if (run.outcome == RunOutcome::crashed) {
+          bool matches = titles->empty() || titles->count(run.title) > 0;
+          for (const std::string& alt : run.alt_titles) matches = matches || titles->count(alt);
+          decision.run_labels.push_back(
+              fmt::format("crashed: {}{}", run.title, matches ? "" : " (not the bug's title)"));
+        } else {
+          decision.run_labels.push_back(fmt::format("skip: {}", run.title));
+        }
+      }
+      auto after = presence(info->tree);
+      if (!after) return after.error();
+      const bool crashed = after->matching > now->matching;  // in this batch, alt titles too
+      decision.verdict = crashed ? Verdict::bad : ok ? Verdict::good : Verdict::skip;
+      decision.false_negative = after->miss;
+    }
+    if (Status concluded = conclude(*tested, decision); !concluded.ok()) return concluded.error();
+  }
+}
+
+// Fix mode: whether the bug was ever introduced in `commit`'s history (syzkaller issue 4117,
+// reference §2.1). A commit reached from a commit that crashed with the bug has it; otherwise its
+// merge bases with the start commit decide: a base with the bug means the bug is there, bases that
+// all lack it mean it never came in, and a fork from before the bug cannot tell anything about
+// the fix. Nothing: unknown (no base could be tested).
+Result<std::optional<bool>> Driver::bug_introduced(const std::string& commit) {
+  for (const TestedCommit& tested : tested_) {
+    if (tested.verdict() != Verdict::bad) continue;
+    auto reached = repo_.is_ancestor(tested.commit, commit);
+    if (!reached) return reached.error();
+    if (*reached) return std::optional<bool>(true);
+  }
+  log_.print("determine whether the revision contains the guilty commit");
+  auto bases = repo_.merge_bases(commit, start_);
+  if (!bases) return bases.error();
+  bool any_known = false;
+  for (const std::string& base : *bases) {
+    auto known = checked_bases_.find(base);
+    if (known == checked_bases_.end()) {
+      // Measured once: topic branches forked at the same place share the base.
+      auto info = repo_.commit(base);
+      if (!info) return info.error();
+      auto recorded = presence(info->tree);
+      if (!recorded) return recorded.error();
+      if (recorded->runs == 0) log_.print("checking the merge base {}", base);
+      auto measured = measure(base, "merge-base", 3);
+      if (!measured) return measured.error();
+      known = checked_bases_.emplace(base, *measured).first;
+    }
+    const Presence* measured = &known->second;
+    if (!measured->built || measured->runs == 0) continue;
+    any_known = true;
+    if (measured->probability > 0.5) return std::optional<bool>(true);
+  }
+  if (!any_known) return std::optional<bool>();
+  return std::optional<bool>(false);
+}
+
+// The second look at a single culprit (reference §4.3, §5 "Check the answer"): with enough runs
+// for --confidence, the culprit must have the bug and its parents not (fix mode: the other way
+// round, for the parents that have the bug at all); then, in cause mode, the culprit reverted on
+// top of the start commit must not crash. Disagreements become flags.
+void Driver::verify(const std::string& culprit, BisectResult& result) {
+  nlohmann::json verification = nlohmann::json::object();
+  auto describe = [](const std::string& commit, const Presence& presence) {
+    return nlohmann::json{{"commit", commit},
+                          {"built", presence.built},
+                          {"runs", presence.runs},
+                          {"crashed_with_title", presence.matching},
+                          {"bug_probability", presence.probability}};
+  };
+  auto check = [&](const std::string& commit, const std::string& role,
+                   bool expect_bug) -> std::optional<bool> {
+    auto measured = measure(commit, "verify", 3);
+    if (!measured) {
+      log_.print("cannot verify {} {}: {}", role, commit, measured.error().message);
+      return std::nullopt;
+    }
+    log_.print("verifying {} {}: {} runs, {} crashed with the bug's title", role, commit,
+               measured->runs, measured->matching);
+    nlohmann::json entry = describe(commit, *measured);
+    if (!measured->built || measured->runs == 0) {
+      log_.print("{} {} could not be tested", role, commit);
+      entry["agrees"] = nullptr;
+    } else {
+      const double agreement = expect_bug ? measured->probability : 1 - measured->probability;
+      entry["agrees"] = agreement >= options_.confidence;
+    }
+    if (role == "culprit") {
+      verification["culprit"] = entry;
+    } else {
+      verification["parents"].push_back(entry);
+    }
+    if (entry["agrees"].is_null()) return std::nullopt;
+    return entry["agrees"].get<bool>();
+  };
+
+  auto info = repo_.commit(culprit);
+  if (!info) return;
+  bool failed = false;
+  bool complete = true;
+  auto account = [&](std::optional<bool> agrees) {
+    if (!agrees) complete = false;
+    if (agrees && !*agrees) failed = true;
+  };
+  account(check(culprit, "culprit", cause()));
+  verification["parents"] = nlohmann::json::array();
+  for (const std::string& parent : info->parents) {
+    if (!cause()) {
+      auto introduced = bug_introduced(parent);
+      if (introduced && *introduced && !**introduced) {
+        log_.print("parent {} never had the bug: nothing to verify there", parent);
+        continue;
+      }
+    }
+    account(check(parent, "parent", !cause()));
+  }
+  const char* verdict = failed ? "fail" : complete ? "pass" : "untested";
+  log_.print("verify: {}", failed ? "FAIL" : complete ? "PASS" : "UNTESTED");
+  verification["result"] = verdict;
+  if (failed) result.flags.push_back("verify-failed");
+
+  if (cause()) {
+    nlohmann::json revert_json = {{"onto", start_}};
+    auto revert = vcs::revert_onto(repo_, culprit, start_);
+    if (!revert) {
+      log_.print("cannot revert {}: {}", culprit, revert.error().message);
+      revert_json["result"] = "error";
+    } else if (!revert->applied) {
+      log_.print("revert does not apply on {}: conflicts in {}", start_,
+                 fmt::join(revert->conflicts, ", "));
+      log_.line("revert: NOT APPLIED");
+      revert_json["result"] = "not-applied";
+      revert_json["conflicts"] = revert->conflicts;
+      result.flags.push_back("revert-not-applied");
+    } else {
+      log_.print("testing the revert of {} on top of {}: {}", culprit, start_, revert->commit);
+      auto measured = measure(revert->commit, "revert", 3);
+      revert_json["commit"] = revert->commit;
+      if (!measured) {
+        log_.print("cannot test the revert: {}", measured.error().message);
+        revert_json["result"] = "error";
+      } else if (!measured->built || measured->runs == 0) {
+        log_.line("revert: UNTESTED (it does not build or cannot be tested)");
+        revert_json["result"] = "untested";
+      } else {
+        log_.print("revert: {} runs, {} crashed with the bug's title", measured->runs,
+                   measured->matching);
+        const bool still = measured->probability > 0.5;
+        log_.print("revert: {}", still ? "FAIL" : "PASS");
+        revert_json["result"] = still ? "fail" : "pass";
+        revert_json["runs"] = measured->runs;
+        revert_json["crashed_with_title"] = measured->matching;
+        if (still) result.flags.push_back("revert-still-crashes");
+      }
+    }
+    verification["revert"] = revert_json;
+  }
+  result.json["verification"] = verification;
+}
+
+// Fix mode, a commit of the range without the bug (`known`) or that cannot be told (merge bases
+// untestable). Without the bug none of its ancestors can be the fix: classic does what syzbot
+// does, pretends that it crashed (git "good"); bayes takes nothing from it, since a run there says
+// nothing about the fix, and never asks for it again. Unknown: skipped.
+search::Recorded Driver::not_introduced(const search::TestOrder& order, bool known) {
+  if (!known) {
+    log_.line("cannot tell whether the bug was introduced: skip");
+    return strategy_->record_build_failure(order.point, {});
+  }
+  if (adds_runs_) {
+    log_.line("the bug was not introduced yet; the commit tells nothing about the fix");
+    return strategy_->record_build_failure(order.point, {});
+  }
+  log_.line("the bug was not introduced yet; pretend that it crashed");
+  std::vector<search::RunSummary> pretended(static_cast<std::size_t>(order.runs));
+  const std::string title = bug_titles_ && !bug_titles_->empty() ? *bug_titles_->begin() : "";
+  for (search::RunSummary& run : pretended) {
+    run.outcome = RunOutcome::crashed;
+    run.title = title;
+  }
+  return strategy_->record(order.point, pretended, {});
+}
+
 std::string Driver::point_commit(search::Point point) const {
   if (point < graph_->size()) return graph_->id(point).hex();
   return range_goods_.at(point - graph_->size());
@@ -799,6 +1117,7 @@ BisectResult Driver::finish(BisectResult result) {
 
 BisectResult Driver::run(const std::string& start, std::vector<std::string> goods) {
   BisectResult result;
+  start_ = start;
   auto fail = [&](const Error& error) {
     result.kind = BisectResult::Kind::error;
     result.error = error.message;
@@ -865,6 +1184,7 @@ BisectResult Driver::run(const std::string& start, std::vector<std::string> good
       result.culprit = culprit;
       result.candidates = {culprit};
       add_signature_lines(culprit, result);
+      verify(culprit, result);
       add_doubts_and_recipients(culprit, result);
       return finish(std::move(result));
     }
@@ -899,6 +1219,22 @@ BisectResult Driver::run(const std::string& start, std::vector<std::string> good
       std::string commit = point_commit(order.point);
       auto info = repo_.commit(commit);
       log_.print("[{}] {}", commit, info ? info->title : "");
+      auto print_mark = [&](const search::Recorded& recorded) {
+        log_.print("# git bisect {} {}",
+                   recorded.mark == search::Mark::good  ? "good"
+                   : recorded.mark == search::Mark::bad ? "bad"
+                                                        : "skip",
+                   commit);
+      };
+      if (!cause() && order.point < graph_->size()) {
+        // A commit whose history never had the bug does not crash, and is no fix either.
+        auto introduced = bug_introduced(commit);
+        if (!introduced) return fail(introduced.error());
+        if (!*introduced || !**introduced) {
+          print_mark(not_introduced(order, introduced->has_value()));
+          continue;
+        }
+      }
       auto tested = execute(commit, "bisect", order.runs);
       if (!tested) return fail(tested.error());
       search::Recorded recorded = tested->built
@@ -907,11 +1243,7 @@ BisectResult Driver::run(const std::string& start, std::vector<std::string> good
       if (Status concluded = conclude(*tested, recorded.decision); !concluded.ok()) {
         return fail(concluded.error());
       }
-      log_.print("# git bisect {} {}",
-                 recorded.mark == search::Mark::good  ? "good"
-                 : recorded.mark == search::Mark::bad ? "bad"
-                                                      : "skip",
-                 commit);
+      print_mark(recorded);
     }
     if (!step.log_git_lines) log_posterior();
   }
@@ -981,7 +1313,9 @@ Result<BisectResult> run_bisect(const BisectOptions& options, build::Builder& bu
   strategy_options.confidence = options.confidence;
   strategy_options.budget = options.budget;
   strategy_options.parallel = options.parallel;
-  strategy_options.kept_builds = options.parallel + 2;
+  strategy_options.kept_builds = options.build_slots > 0
+                                     ? std::max(options.build_slots, options.parallel)
+                                     : options.parallel + 2;
   auto strategy = search::make_search_strategy(options.strategy, strategy_options);
   if (!strategy) return strategy.error();
 
@@ -1016,7 +1350,7 @@ Result<BisectResult> run_bisect(const BisectOptions& options, build::Builder& bu
 
   // classic keeps one build at a time, as git bisect does; bayes a few (see BuildSlot).
   const std::size_t slots =
-      options.strategy == "classic" ? 1 : static_cast<std::size_t>(options.parallel + 2);
+      options.strategy == "classic" ? 1 : static_cast<std::size_t>(strategy_options.kept_builds);
   Driver driver(options, builder, runner, log, std::move(*repo), std::move(*store), job, job_dir,
                 repo_path, std::move(*worktree), std::move(*strategy), slots);
   return driver.run(*bad, goods);

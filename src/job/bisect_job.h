@@ -4,8 +4,11 @@
 //
 // and it is the only module that knows all the others (vcs, search, build, run, store). Phases,
 // as syzbot's bisect.Run (reference §1): test the start commit (it must crash); in cause mode
-// without --good, walk back release tags until one is good; bisect the commit DAG; report.
-// Fix mode bisects for the first commit that no longer crashes.
+// without --good, walk back release tags until one is good; bisect the commit DAG; check a single
+// culprit (more runs on it and its parents, and in cause mode its revert on top of the start
+// commit; flags verify-failed, revert-still-crashes, revert-not-applied); report.
+// Fix mode bisects for the first commit that no longer crashes; a commit whose history never had
+// the bug (its merge bases with the start commit lack it) is not taken for a fix.
 //
 // Every build and run is written to the store as soon as it ends. Running the same job again (same
 // repository, revisions, commands and run count) replays the search from the store: a commit whose
@@ -38,9 +41,12 @@ struct BisectOptions {
   std::string strategy = "bayes";  // "bayes" or "classic" (search/strategy.h)
   // classic: runs per commit; bayes: runs per batch (a commit may get several batches).
   int runs = 10;
-  double confidence = 0.95;  // bayes: stop when the leading candidate is this likely
+  double confidence = 0.95;     // bayes: stop when the leading candidate is this likely
   search::SearchBudget budget;  // bayes: stop with the best guess when spent (0: no limit)
   int parallel = 1;             // bayes: commits built and tested at once
+  // Build folders kept ready for more runs (0: parallel + 2). Each holds a checkout and a build:
+  // the kernel backend keeps just `parallel` of them (a kernel tree and build are gigabytes).
+  int build_slots = 0;
   std::string state_path = "culprit.db";
   std::string json_path;
   // What identifies the backend's build and test, for the job key (commands, artifact...).
@@ -57,7 +63,7 @@ struct BisectResult {
   Kind kind = Kind::error;
   std::optional<std::string> culprit;
   std::vector<std::string> candidates;
-  std::vector<std::string> flags;    // doubts: merge, release, noop, low-confidence, docs-only...
+  std::vector<std::string> flags;  // doubts: merge, release, noop, low-confidence, docs-only...
   std::vector<std::string> recipients_to;  // whom to tell about a single culprit
   std::vector<std::string> recipients_cc;
   std::string error;

@@ -103,7 +103,7 @@ TEST(KernelBuildTest, ReadsCompilerLineAndConfigValues) {
   std::filesystem::create_directories(dir / "include/generated");
   write_file(dir / "include/generated/compile.h",
              "#define UTS_MACHINE \"x86_64\"\n#define LINUX_COMPILE_BY \"culprit\"\n"
-             "#define LINUX_COMPILER \"gcc (Debian 12.2.0-14) 12.2.0, GNU ld 2.40\"\n");
+             "#define LINUX_COMPILER\t\t\"gcc (Debian 12.2.0-14) 12.2.0, GNU ld 2.40\"\n");
   EXPECT_EQ(build::kernel_compiler_line(dir.path()), "gcc (Debian 12.2.0-14) 12.2.0, GNU ld 2.40");
   EXPECT_EQ(build::kernel_compiler_line(dir / "nothing"), "");
   std::string config =

@@ -1,0 +1,121 @@
+#include "vcs/revert.h"
+
+#include <git2.h>
+
+#include <algorithm>
+#include <memory>
+#include <set>
+
+namespace culprit::vcs {
+
+namespace {
+
+std::string libgit2_reason() {
+  const git_error* error = git_error_last();
+  if (error == nullptr || error->message == nullptr) return "unknown libgit2 error";
+  std::string reason = error->message;
+  std::replace(reason.begin(), reason.end(), '\n', ' ');
+  return reason;
+}
+
+template <typename T, void (*Free)(T*)>
+struct FreeWith {
+  void operator()(T* object) const { Free(object); }
+};
+using CommitPtr = std::unique_ptr<git_commit, FreeWith<git_commit, git_commit_free>>;
+using IndexPtr = std::unique_ptr<git_index, FreeWith<git_index, git_index_free>>;
+using TreePtr = std::unique_ptr<git_tree, FreeWith<git_tree, git_tree_free>>;
+using SignaturePtr = std::unique_ptr<git_signature, FreeWith<git_signature, git_signature_free>>;
+using ConflictIteratorPtr =
+    std::unique_ptr<git_index_conflict_iterator,
+                    FreeWith<git_index_conflict_iterator, git_index_conflict_iterator_free>>;
+
+std::string to_hex(const git_oid& oid) {
+  char text[GIT_OID_HEXSZ + 1];
+  git_oid_tostr(text, sizeof text, &oid);
+  return text;
+}
+
+Result<CommitPtr> lookup(const Repository& repo, const std::string& hash) {
+  auto resolved = repo.resolve(hash);
+  if (!resolved) return resolved.error();
+  git_oid oid;
+  if (git_oid_fromstr(&oid, resolved->c_str()) != 0) return make_error("unknown revision: " + hash);
+  git_commit* commit = nullptr;
+  if (git_commit_lookup(&commit, repo.raw(), &oid) != 0) {
+    return make_error("unknown revision: " + hash);
+  }
+  return CommitPtr(commit);
+}
+
+}  // namespace
+
+Result<Revert> revert_onto(const Repository& repo, const std::string& commit,
+                           const std::string& onto) {
+  auto reverted = lookup(repo, commit);
+  if (!reverted) return reverted.error();
+  auto ours = lookup(repo, onto);
+  if (!ours) return ours.error();
+  const unsigned mainline = git_commit_parentcount(reverted->get()) > 1 ? 1 : 0;
+  git_index* raw_index = nullptr;
+  if (git_revert_commit(&raw_index, repo.raw(), reverted->get(), ours->get(), mainline, nullptr) !=
+      0) {
+    return make_error("cannot revert " + commit + " on top of " + onto + ": " + libgit2_reason());
+  }
+  IndexPtr index(raw_index);
+  Revert revert;
+  if (git_index_has_conflicts(index.get())) {
+    git_index_conflict_iterator* raw_iterator = nullptr;
+    if (git_index_conflict_iterator_new(&raw_iterator, index.get()) != 0) {
+      return make_error("cannot list the conflicts of reverting " + commit + ": " +
+                        libgit2_reason());
+    }
+    ConflictIteratorPtr iterator(raw_iterator);
+    std::set<std::string> paths;
+    const git_index_entry *ancestor = nullptr, *our = nullptr, *their = nullptr;
+    while (git_index_conflict_next(&ancestor, &our, &their, iterator.get()) == 0) {
+      for (const git_index_entry* entry : {ancestor, our, their}) {
+        if (entry != nullptr) {
+          paths.insert(entry->path);
+          break;
+        }
+      }
+    }
+    revert.conflicts.assign(paths.begin(), paths.end());
+    return revert;
+  }
+  git_oid tree_oid;
+  if (git_index_write_tree_to(&tree_oid, index.get(), repo.raw()) != 0) {
+    return make_error("cannot write the tree of reverting " + commit + ": " + libgit2_reason());
+  }
+  git_tree* raw_tree = nullptr;
+  if (git_tree_lookup(&raw_tree, repo.raw(), &tree_oid) != 0) {
+    return make_error("cannot read the tree of reverting " + commit + ": " + libgit2_reason());
+  }
+  TreePtr tree(raw_tree);
+  // The signature's time is `onto`'s, so that the same revert gives the same commit every time.
+  const git_signature* base = git_commit_committer(ours->get());
+  git_signature* raw_signature = nullptr;
+  if (git_signature_new(&raw_signature, "culprit", "culprit@culprit.invalid", base->when.time, 0) !=
+      0) {
+    return make_error("cannot make a signature: " + libgit2_reason());
+  }
+  SignaturePtr signature(raw_signature);
+  const std::string message =
+      "Revert \"" +
+      std::string(git_commit_summary(reverted->get()) ? git_commit_summary(reverted->get()) : "") +
+      "\"\n\nThis reverts commit " + to_hex(*git_commit_id(reverted->get())) +
+      " (culprit's revert check).\n";
+  const git_commit* parents[] = {ours->get()};
+  git_oid commit_oid;
+  if (git_commit_create(&commit_oid, repo.raw(), nullptr, signature.get(), signature.get(), nullptr,
+                        message.c_str(), tree.get(), 1, parents) != 0) {
+    return make_error("cannot write the revert commit of " + commit + ": " + libgit2_reason());
+  }
+  revert.applied = true;
+  revert.commit = to_hex(commit_oid);
+  revert.tree = to_hex(tree_oid);
+  return revert;
+}
+
+}  // namespace culprit::vcs
