@@ -12,10 +12,14 @@
 namespace culprit::build {
 
 struct BuildRequest {
-  std::string checkout_dir;  // the commit's files
-  std::string commit;        // 40 hex digits
+  std::string checkout_dir;                // the commit's files
+  std::string commit;                      // 40 hex digits
   std::map<std::string, std::string> env;  // extra environment (CULPRIT_COMMIT, ...)
   std::string job_dir;  // the job's folder beside the store, for build trees and artifacts
+  // Pick the toolchain as for this commit instead of `commit` (empty: `commit`). The no-op check
+  // builds a culprit's parent with the culprit's compiler, so that a compiler change at a release
+  // tag does not pass for a change of code.
+  std::string compiler_commit;
 };
 
 struct BuildResult {
@@ -30,8 +34,8 @@ struct BuildResult {
   std::string compiler;   // what compiled it, one line ("gcc (Debian 12.2.0-14) 12.2.0")
   std::string artifact;   // absolute path of the artifact, when there is one
   double duration_s = 0;
-  std::string log_tail;   // the end of the build output (bounded)
-  std::string error;      // one line: why it failed
+  std::string log_tail;  // the end of the build output (bounded)
+  std::string error;     // one line: why it failed
   // Files kept for the user under the job folder (the .config used, the build log): listed in
   // the JSON result.
   std::vector<std::string> artifacts;

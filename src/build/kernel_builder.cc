@@ -229,7 +229,8 @@ BuildResult KernelBuilder::build(const BuildRequest& request) {
                   "cannot write " + (build_dir / ".config").string());
   }
 
-  std::string compiler = compiler_command(request.commit);
+  std::string compiler =
+      compiler_command(request.compiler_commit.empty() ? request.commit : request.compiler_commit);
   std::string cc = compiler.empty() ? "gcc" : compiler;
   if (have_ccache_ && !cc.starts_with("ccache ")) cc = "ccache " + cc;
 

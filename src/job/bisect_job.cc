@@ -189,7 +189,8 @@ class Driver {
   Status conclude(TestedCommit& tested, const search::VerdictDecision& decision);
   Status build_in_parallel(const std::vector<std::string>& commits);
   Result<store::BuildRecord> build_commit(const std::string& commit, const std::string& tree,
-                                          std::size_t slot);
+                                          std::size_t slot,
+                                          const std::string& compiler_commit = "");
   Result<build::BuildRequest> prepare_build(const std::string& commit, std::size_t slot);
   Result<store::BuildRecord> record_build(const std::string& commit, const std::string& tree,
                                           std::size_t slot, const build::BuildResult& built);
@@ -325,9 +326,11 @@ Result<store::BuildRecord> Driver::record_build(const std::string& commit, const
 // Checks `commit` out into the slot's worktree and builds it; the build is recorded before
 // returning.
 Result<store::BuildRecord> Driver::build_commit(const std::string& commit, const std::string& tree,
-                                                std::size_t slot) {
+                                                std::size_t slot,
+                                                const std::string& compiler_commit) {
   auto request = prepare_build(commit, slot);
   if (!request) return request.error();
+  request->compiler_commit = compiler_commit;
   return record_build(commit, tree, slot, builder_.build(*request));
 }
 
@@ -662,7 +665,8 @@ void Driver::add_signature_lines(const std::string& culprit, BisectResult& resul
     log_.print("parent commit {} wasn't tested", parent->hash);
     auto slot = slot_for(parent->tree);
     if (!slot) return;
-    if (auto built = build_commit(parent->hash, parent->tree, *slot);
+    // With the culprit's compiler: only a change of code may count as "not a no-op".
+    if (auto built = build_commit(parent->hash, parent->tree, *slot, culprit);
         built && built->status == "ok") {
       parent_signature = built->signature;
     }

@@ -21,10 +21,11 @@ using testing::write_file;
 constexpr char kCommit[] = "0123456789abcdef0123456789abcdef01234567";
 
 BuildRequest request_for(const TempDir& checkout) {
-  return {.checkout_dir = checkout.path(),
-          .commit = kCommit,
-          .env = {{"CULPRIT_COMMIT", kCommit}},
-          .job_dir = ""};
+  BuildRequest request;
+  request.checkout_dir = checkout.path();
+  request.commit = kCommit;
+  request.env = {{"CULPRIT_COMMIT", kCommit}};
+  return request;
 }
 
 CommandBuildConfig config(std::string command, std::string artifact = "") {
@@ -159,8 +160,10 @@ TEST(CommandBuilderTest, KeepsTheEndOfTheLog) {
 TEST(CommandBuilderTest, MissingCheckoutIsAnInfrastructureError) {
   TempDir parent;
   CommandBuilder builder(config("true"));
-  BuildResult result =
-      builder.build({.checkout_dir = parent / "gone", .commit = kCommit, .env = {}, .job_dir = ""});
+  BuildRequest request;
+  request.checkout_dir = parent / "gone";
+  request.commit = kCommit;
+  BuildResult result = builder.build(request);
   EXPECT_EQ(result.status, BuildResult::Status::infra_error);
   EXPECT_NE(result.error.find(parent / "gone"), std::string::npos) << result.error;
 }
