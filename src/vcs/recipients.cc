@@ -1,5 +1,7 @@
 #include "vcs/recipients.h"
 
+#include "vcs/libgit2_handles.h"
+
 #include <git2.h>
 
 #include <algorithm>
@@ -13,47 +15,17 @@
 namespace culprit::vcs {
 namespace {
 
+using namespace detail;  // NOLINT: the shared libgit2 handles
+
 constexpr std::string_view kStableList = "stable@vger.kernel.org";
 // Keyword matching reads the changed lines; a first-parent diff of a huge merge is cut here.
 constexpr std::size_t kMaxKeywordText = 32u << 20;
-
-template <typename T, void (*Free)(T*)>
-struct FreeWith {
-  void operator()(T* object) const { Free(object); }
-};
-using ObjectPtr = std::unique_ptr<git_object, FreeWith<git_object, git_object_free>>;
-using CommitPtr = std::unique_ptr<git_commit, FreeWith<git_commit, git_commit_free>>;
-using TreePtr = std::unique_ptr<git_tree, FreeWith<git_tree, git_tree_free>>;
-using TreeEntryPtr = std::unique_ptr<git_tree_entry, FreeWith<git_tree_entry, git_tree_entry_free>>;
-using BlobPtr = std::unique_ptr<git_blob, FreeWith<git_blob, git_blob_free>>;
-using DiffPtr = std::unique_ptr<git_diff, FreeWith<git_diff, git_diff_free>>;
-
-std::string libgit2_reason() {
-  const git_error* error = git_error_last();
-  if (error == nullptr || error->message == nullptr) return "unknown libgit2 error";
-  std::string reason = error->message;
-  std::replace(reason.begin(), reason.end(), '\n', ' ');
-  return reason;
-}
 
 std::string lower(std::string_view text) {
   std::string result(text);
   std::transform(result.begin(), result.end(), result.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return result;
-}
-
-Result<CommitPtr> lookup_commit(const Repository& repo, const std::string& revision) {
-  git_object* object = nullptr;
-  if (revision.empty() || git_revparse_single(&object, repo.raw(), revision.c_str()) != 0) {
-    return make_error("unknown revision: " + revision);
-  }
-  ObjectPtr named(object);
-  git_object* peeled = nullptr;
-  if (git_object_peel(&peeled, named.get(), GIT_OBJECT_COMMIT) != 0) {
-    return make_error("revision is not a commit: " + revision);
-  }
-  return CommitPtr(reinterpret_cast<git_commit*>(peeled));
 }
 
 Result<TreePtr> commit_tree(git_commit* commit, const std::string& name) {
@@ -73,7 +45,7 @@ struct CommitDiff {
 };
 
 Result<CommitDiff> diff_first_parent(const Repository& repo, const std::string& revision) {
-  Result<CommitPtr> commit = lookup_commit(repo, revision);
+  Result<CommitPtr> commit = lookup_commit(repo.raw(), revision);
   if (!commit.ok()) return commit.error();
   CommitDiff result;
   result.commit = std::move(*commit);

@@ -1,5 +1,7 @@
 #include "vcs/repository.h"
 
+#include "vcs/libgit2_handles.h"
+
 #include <git2.h>
 #include <git2/sys/repository.h>
 
@@ -12,62 +14,13 @@ namespace culprit::vcs {
 
 namespace {
 
-void ensure_libgit2_initialized() {
-  // libgit2 keeps global state (allocators, caches, TLS for errors) that must exist before any
-  // other call; a function-local static makes the one initialisation thread-safe.
-  static const int initialized = git_libgit2_init();
-  (void)initialized;
-}
-
-// The last libgit2 error as text, for messages about failures that are not the user's input.
-std::string libgit2_reason() {
-  const git_error* error = git_error_last();
-  if (error == nullptr || error->message == nullptr) return "unknown libgit2 error";
-  std::string reason = error->message;
-  std::replace(reason.begin(), reason.end(), '\n', ' ');
-  return reason;
-}
-
-// Owning handles for the libgit2 objects used here: each frees with its own function.
-template <typename T, void (*Free)(T*)>
-struct FreeWith {
-  void operator()(T* object) const { Free(object); }
-};
-using ObjectPtr = std::unique_ptr<git_object, FreeWith<git_object, git_object_free>>;
-using CommitPtr = std::unique_ptr<git_commit, FreeWith<git_commit, git_commit_free>>;
-using TreePtr = std::unique_ptr<git_tree, FreeWith<git_tree, git_tree_free>>;
-using RevwalkPtr = std::unique_ptr<git_revwalk, FreeWith<git_revwalk, git_revwalk_free>>;
-using ReferencePtr = std::unique_ptr<git_reference, FreeWith<git_reference, git_reference_free>>;
-using ReferenceIteratorPtr =
-    std::unique_ptr<git_reference_iterator,
-                    FreeWith<git_reference_iterator, git_reference_iterator_free>>;
-using IndexPtr = std::unique_ptr<git_index, FreeWith<git_index, git_index_free>>;
+using namespace detail;  // NOLINT: the shared libgit2 handles
 
 Oid to_oid(const git_oid& oid) {
   Oid result;
   static_assert(sizeof oid.id == sizeof result.bytes);
   std::copy(std::begin(oid.id), std::end(oid.id), result.bytes.begin());
   return result;
-}
-
-std::string to_hex(const git_oid& oid) {
-  char text[GIT_OID_HEXSZ + 1];
-  git_oid_tostr(text, sizeof text, &oid);
-  return text;
-}
-
-// Any revision, peeled to the commit it names.
-Result<CommitPtr> lookup_commit(git_repository* repo, const std::string& revision) {
-  git_object* object = nullptr;
-  if (revision.empty() || git_revparse_single(&object, repo, revision.c_str()) != 0) {
-    return make_error("unknown revision: " + revision);
-  }
-  ObjectPtr named(object);
-  git_object* peeled = nullptr;
-  if (git_object_peel(&peeled, named.get(), GIT_OBJECT_COMMIT) != 0) {
-    return make_error("revision is not a commit: " + revision);
-  }
-  return CommitPtr(reinterpret_cast<git_commit*>(peeled));
 }
 
 Result<git_oid> resolve_oid(git_repository* repo, const std::string& revision) {

@@ -1,5 +1,7 @@
 #include "vcs/revert.h"
 
+#include "vcs/libgit2_handles.h"
+
 #include <git2.h>
 
 #include <algorithm>
@@ -10,31 +12,7 @@ namespace culprit::vcs {
 
 namespace {
 
-std::string libgit2_reason() {
-  const git_error* error = git_error_last();
-  if (error == nullptr || error->message == nullptr) return "unknown libgit2 error";
-  std::string reason = error->message;
-  std::replace(reason.begin(), reason.end(), '\n', ' ');
-  return reason;
-}
-
-template <typename T, void (*Free)(T*)>
-struct FreeWith {
-  void operator()(T* object) const { Free(object); }
-};
-using CommitPtr = std::unique_ptr<git_commit, FreeWith<git_commit, git_commit_free>>;
-using IndexPtr = std::unique_ptr<git_index, FreeWith<git_index, git_index_free>>;
-using TreePtr = std::unique_ptr<git_tree, FreeWith<git_tree, git_tree_free>>;
-using SignaturePtr = std::unique_ptr<git_signature, FreeWith<git_signature, git_signature_free>>;
-using ConflictIteratorPtr =
-    std::unique_ptr<git_index_conflict_iterator,
-                    FreeWith<git_index_conflict_iterator, git_index_conflict_iterator_free>>;
-
-std::string to_hex(const git_oid& oid) {
-  char text[GIT_OID_HEXSZ + 1];
-  git_oid_tostr(text, sizeof text, &oid);
-  return text;
-}
+using namespace detail;  // NOLINT: the shared libgit2 handles
 
 Result<CommitPtr> lookup(const Repository& repo, const std::string& hash) {
   auto resolved = repo.resolve(hash);

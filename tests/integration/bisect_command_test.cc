@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/store.h"
+#include "support/culprit_binary.h"
 #include "support/history.h"
 #include "support/test_support.h"
 
@@ -41,21 +42,8 @@ fi
 exit 0
 )";
 
-struct Bisection {
-  CommandOutput output;
-  json result;
-};
-
 Bisection run_culprit(const std::vector<std::string>& args, const std::string& json_path) {
-  std::vector<std::string> argv = {CULPRIT_BINARY, "bisect"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  argv.push_back("--json");
-  argv.push_back(json_path);
-  Bisection bisection;
-  bisection.output = run_command(argv);
-  std::ifstream in(json_path);
-  if (in) bisection.result = json::parse(in, nullptr, false);
-  return bisection;
+  return run_bisect_binary(CULPRIT_BINARY, args, json_path);
 }
 
 std::string oracle_test(const std::string& script, const std::string& repo,
@@ -341,11 +329,10 @@ TEST_F(BisectCommandTest, RejectsBadInputWithOneLine) {
                 "true", "--state", state},
                1, "holds a different job");
   // A hanging test is a crash titled as a hang, not a stuck bisection.
-  Bisection hang =
-      run_culprit({"--strategy", "classic", "--repo", repo, "--bad", hashes[9], "--good",
-                   hashes[0], "--runs", "1", "--state", dir_ / "h.db", "--test-timeout", "1",
-                   "--test", "sleep 30"},
-                  dir_ / "h.json");
+  Bisection hang = run_culprit(
+      {"--strategy", "classic", "--repo", repo, "--bad", hashes[9], "--good", hashes[0], "--runs",
+       "1", "--state", dir_ / "h.db", "--test-timeout", "1", "--test", "sleep 30"},
+      dir_ / "h.json");
   EXPECT_NE(hang.output.output.find("hang"), std::string::npos) << hang.output.output;
   EXPECT_EQ(hang.result["culprit"], hashes[1]);
 }
@@ -515,9 +502,10 @@ TEST_F(BisectCommandTest, FlagsDoubtfulCulpritsAndListsRecipients) {
     std::string message = "commit " + std::to_string(i);
     if (i == 5) {
       write_file(repo + "/Documentation/notes.rst", "Notes\n=====\n");
-      message += "\n\nSigned-off-by: Dev One <Dev.One@Example.org>\n"
-                 "Reviewed-by: Rae Viewer <rae@example.org>\n"
-                 "Cc: stable@vger.kernel.org\nCc: Someone <someone@example.org>\n";
+      message +=
+          "\n\nSigned-off-by: Dev One <Dev.One@Example.org>\n"
+          "Reviewed-by: Rae Viewer <rae@example.org>\n"
+          "Cc: stable@vger.kernel.org\nCc: Someone <someone@example.org>\n";
     } else {
       write_file(repo + "/code.c", "int version = " + std::to_string(i) + ";\n");
     }
@@ -525,10 +513,10 @@ TEST_F(BisectCommandTest, FlagsDoubtfulCulpritsAndListsRecipients) {
     git(repo, {"commit", "-q", "-m", message});
     hashes.push_back(git(repo, {"rev-parse", "HEAD"}));
   }
-  Bisection result = run_culprit({"--repo", repo, "--bad", hashes[7], "--good", hashes[0],
-                                  "--runs", "1", "--state", dir_ / "s.db", "--test",
-                                  "test ! -e Documentation/notes.rst"},
-                                 dir_ / "r.json");
+  Bisection result =
+      run_culprit({"--repo", repo, "--bad", hashes[7], "--good", hashes[0], "--runs", "1",
+                   "--state", dir_ / "s.db", "--test", "test ! -e Documentation/notes.rst"},
+                  dir_ / "r.json");
   ASSERT_EQ(result.output.exit_status, 0) << result.output.output;
   EXPECT_EQ(result.result["culprit"], hashes[5]);
   std::vector<std::string> flags = result.result["flags"];
@@ -539,10 +527,10 @@ TEST_F(BisectCommandTest, FlagsDoubtfulCulpritsAndListsRecipients) {
   EXPECT_EQ(to, expected_to);
   EXPECT_NE(result.output.output.find("the result is unreliable: docs-only"), std::string::npos)
       << result.output.output;
-  EXPECT_NE(result.output.output.find(
-                "recipients (to): [\"dev.one@example.org\" \"rae@example.org\" "
-                "\"test@culprit.invalid\"]"),
-            std::string::npos);
+  EXPECT_NE(
+      result.output.output.find("recipients (to): [\"dev.one@example.org\" \"rae@example.org\" "
+                                "\"test@culprit.invalid\"]"),
+      std::string::npos);
 }
 
 // Ctrl-C (SIGINT) stops the bisection and the test it was running, whose process group the

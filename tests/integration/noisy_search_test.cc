@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/culprit_binary.h"
 #include "support/history.h"
 #include "support/test_support.h"
 
@@ -40,20 +41,8 @@ git -C "$1" merge-base --is-ancestor "$2" "$CULPRIT_COMMIT" && exit 1
 exit 0
 )";
 
-struct Bisection {
-  CommandOutput output;
-  json result;
-};
-
-Bisection run_culprit(std::vector<std::string> args, const std::string& json_path) {
-  args.insert(args.begin(), {CULPRIT_BINARY, "bisect"});
-  args.push_back("--json");
-  args.push_back(json_path);
-  Bisection bisection;
-  bisection.output = run_command(args);
-  std::ifstream in(json_path);
-  if (in) bisection.result = json::parse(in, nullptr, false);
-  return bisection;
+Bisection run_culprit(const std::vector<std::string>& args, const std::string& json_path) {
+  return run_bisect_binary(CULPRIT_BINARY, args, json_path);
 }
 
 // At p = 0.3 and f = 0.02 the bayes strategy names the culprit in at least 19 of 20 seeded trials,

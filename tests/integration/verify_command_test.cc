@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/culprit_binary.h"
 #include "support/history.h"
 #include "support/test_support.h"
 
@@ -20,21 +21,8 @@ namespace {
 
 using nlohmann::json;
 
-struct Bisection {
-  CommandOutput output;
-  json result;
-};
-
 Bisection run_culprit(const std::vector<std::string>& args, const std::string& json_path) {
-  std::vector<std::string> argv = {CULPRIT_BINARY, "bisect"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  argv.push_back("--json");
-  argv.push_back(json_path);
-  Bisection bisection;
-  bisection.output = run_command(argv);
-  std::ifstream in(json_path);
-  if (in) bisection.result = json::parse(in, nullptr, false);
-  return bisection;
+  return run_bisect_binary(CULPRIT_BINARY, args, json_path);
 }
 
 bool has_flag(const json& result, const std::string& flag) {

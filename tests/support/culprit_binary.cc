@@ -1,0 +1,20 @@
+#include "support/culprit_binary.h"
+
+#include <fstream>
+
+namespace culprit::testing {
+
+Bisection run_bisect_binary(const std::string& binary, const std::vector<std::string>& args,
+                            const std::string& json_path) {
+  std::vector<std::string> argv = {binary, "bisect"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back("--json");
+  argv.push_back(json_path);
+  Bisection bisection;
+  bisection.output = run_command(argv);
+  std::ifstream in(json_path);
+  if (in) bisection.result = nlohmann::json::parse(in, nullptr, false);
+  return bisection;
+}
+
+}  // namespace culprit::testing
