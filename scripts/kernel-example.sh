@@ -3,7 +3,7 @@
 # history (Debian's linux-source-6.1 plus 34 commits, one of which adds a lockdep-reported locking
 # bug that a small C reproducer hits in about half of the boots, one of which breaks the build) and
 # bisects it with `culprit bisect --kernel`: every tested commit is built with make (incremental,
-# in one build folder) and booted in QEMU VMs, 10 runs per commit.
+# in one build folder) and booted in QEMU VMs, in batches of 10 runs (the default bayes strategy).
 #
 # Then it checks the outcome (for CI): the first bad commit is the bug commit, the log shows the
 # kernel's own lockdep report title and the broken commit was skipped. Exit status 0 when all hold.
