@@ -195,6 +195,7 @@ class Driver {
   Result<store::BuildRecord> record_build(const std::string& commit, const std::string& tree,
                                           std::size_t slot, const build::BuildResult& built);
   std::map<std::string, std::string> commit_env(const std::string& commit, std::size_t slot) const;
+  std::string artifact_path(std::size_t slot) const;
   Result<std::optional<std::string>> release_walk(std::string& bad, BisectResult& result);
   BisectResult finish(BisectResult result);
   void add_signature_lines(const std::string& culprit, BisectResult& result);
@@ -247,11 +248,17 @@ class Driver {
   std::size_t candidates_left_ = 0;
 };
 
+// The command backend's --artifact in a slot's checkout ("" when there is none).
+std::string Driver::artifact_path(std::size_t slot) const {
+  if (options_.artifact.empty()) return "";
+  return slots_[slot].worktree->dir() + "/" + options_.artifact;
+}
+
 std::map<std::string, std::string> Driver::commit_env(const std::string& commit,
                                                       std::size_t slot) const {
-  const std::string& dir = slots_[slot].worktree->dir();
-  std::map<std::string, std::string> env = {{"CULPRIT_COMMIT", commit}, {"CULPRIT_CHECKOUT", dir}};
-  if (!options_.artifact.empty()) env["CULPRIT_ARTIFACT"] = dir + "/" + options_.artifact;
+  std::map<std::string, std::string> env = {{"CULPRIT_COMMIT", commit},
+                                            {"CULPRIT_CHECKOUT", slots_[slot].worktree->dir()}};
+  if (!options_.artifact.empty()) env["CULPRIT_ARTIFACT"] = artifact_path(slot);
   return env;
 }
 
@@ -455,7 +462,7 @@ Result<TestedCommit> Driver::execute(const std::string& commit, const std::strin
     request.checkout_dir = dir;
     request.commit = commit;
     request.job_dir = slots_[*slot].job_dir;
-    if (!options_.artifact.empty()) request.artifact = dir + "/" + options_.artifact;
+    request.artifact = artifact_path(*slot);
     std::optional<Error> store_error;
     auto batch_start = Clock::now();
     runner_.run(request, missing, [&](const run::ReproRun& run) {
