@@ -1355,7 +1355,10 @@ Result<BisectResult> run_bisect(const BisectOptions& options, build::Builder& bu
     job = *created;
   }
 
-  std::string job_dir = fmt::format("{}.d/job-{}", options.state_path, job.id);
+  // Absolute: commands run inside the checkout and get paths under the job folder
+  // (CULPRIT_CHECKOUT, CULPRIT_ARTIFACT) that must still resolve there.
+  std::string job_dir = fmt::format(
+      "{}.d/job-{}", std::filesystem::absolute(options.state_path, ignored).string(), job.id);
   auto worktree = vcs::Worktree::create(repo_path, job_dir + "/checkout");
   if (!worktree) return worktree.error();
 

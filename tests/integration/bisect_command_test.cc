@@ -533,6 +533,38 @@ TEST_F(BisectCommandTest, FlagsDoubtfulCulpritsAndListsRecipients) {
       std::string::npos);
 }
 
+// With a relative --state, the paths handed to commands (CULPRIT_ARTIFACT, CULPRIT_CHECKOUT) still
+// resolve from inside the checkout, where the commands run.
+TEST_F(BisectCommandTest, PassesAbsolutePathsWithARelativeStateFile) {
+  std::string repo = dir_ / "repo";
+  std::vector<std::string> hashes = write_history(make_linear_history(8), repo);
+  CommandOutput out =
+      run_command({CULPRIT_BINARY,
+                   "bisect",
+                   "--strategy",
+                   "classic",
+                   "--repo",
+                   repo,
+                   "--bad",
+                   hashes[7],
+                   "--good",
+                   hashes[0],
+                   "--runs",
+                   "1",
+                   "--state",
+                   "relative.db",
+                   "--artifact",
+                   "built",
+                   "--build",
+                   "echo ok > built",
+                   "--test",
+                   "test -f \"$CULPRIT_ARTIFACT\" && test -d \"$CULPRIT_CHECKOUT\" || exit 125; " +
+                       oracle_test(oracle_, repo, hashes[4])},
+                  dir_.path());
+  EXPECT_EQ(out.exit_status, 0) << out.output;
+  EXPECT_NE(out.output.find("first bad commit: " + hashes[4]), std::string::npos) << out.output;
+}
+
 // Ctrl-C (SIGINT) stops the bisection and the test it was running, whose process group the
 // terminal's signal does not reach by itself.
 TEST_F(BisectCommandTest, InterruptKillsRunningTests) {
