@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -22,6 +23,11 @@ std::set<pid_t>& groups() {
   return running;
 }
 
+std::function<void()>& stop_handler() {
+  static std::function<void()> handler;
+  return handler;
+}
+
 }  // namespace
 
 void register_child_group(pid_t group) {
@@ -34,16 +40,26 @@ void unregister_child_group(pid_t group) {
   groups().erase(group);
 }
 
+void on_stop_request(std::function<void()> handler) {
+  std::lock_guard lock(groups_mutex());
+  stop_handler() = std::move(handler);
+}
+
 void install_interrupt_handling() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::thread([signals] {
     int received = 0;
-    while (sigwait(&signals, &received) != 0) {
+    for (;;) {
+      if (sigwait(&signals, &received) != 0) continue;
+      if (received != SIGUSR1) break;
+      std::lock_guard lock(groups_mutex());
+      if (stop_handler()) stop_handler()();
     }
     {
       std::lock_guard lock(groups_mutex());

@@ -17,19 +17,19 @@
 namespace culprit {
 
 struct ProcessSpec {
-  std::vector<std::string> argv;             // argv[0] is looked up in PATH
-  std::string working_dir;                   // empty: inherit
-  std::map<std::string, std::string> env;    // added to (overriding) the inherited environment
-  std::chrono::milliseconds timeout{0};      // 0: none
-  std::size_t output_limit = 4u << 20;       // bytes of output kept (the tail)
+  std::vector<std::string> argv;           // argv[0] is looked up in PATH
+  std::string working_dir;                 // empty: inherit
+  std::map<std::string, std::string> env;  // added to (overriding) the inherited environment
+  std::chrono::milliseconds timeout{0};    // 0: none
+  std::size_t output_limit = 4u << 20;     // bytes of output kept (the tail)
 };
 
 struct ProcessResult {
   enum class End { exited, signaled, timed_out };
   End end = End::exited;
-  int exit_status = 0;   // valid when end == exited
-  int signal = 0;        // valid when end == signaled (for timed_out: the signal we sent)
-  std::string output;    // combined stdout+stderr, at most output_limit bytes: the tail
+  int exit_status = 0;             // valid when end == exited
+  int signal = 0;                  // valid when end == signaled (for timed_out: the signal we sent)
+  std::string output;              // combined stdout+stderr, at most output_limit bytes: the tail
   std::size_t output_dropped = 0;  // bytes of output dropped from the front
   std::chrono::duration<double> duration{0};
 };

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "base/interrupt.h"
 #include "build/command_builder.h"
 #include "cli/kernel_options.h"
 #include "cli/subcommand.h"
@@ -79,7 +80,12 @@ int run_bisect_command(BisectFlags& flags) {
     run_config.jobs = flags.jobs;
     runner = std::make_unique<run::CommandRunner>(run_config);
   }
+  // SIGUSR1: stop between runs, record the job as cancelled (exit 4); running it again resumes.
+  auto cancel = std::make_shared<job::CancelToken>();
+  options.cancel = cancel;
+  on_stop_request([cancel] { cancel->request(); });
   auto result = job::run_bisect(options, *builder, *runner, log);
+  on_stop_request(nullptr);
   if (!result) {
     std::fprintf(stderr, "culprit: %s\n", result.error().message.c_str());
     if (!options.json_path.empty()) {
@@ -129,6 +135,9 @@ Subcommand add_bisect_command(CLI::App& parent) {
   app->add_option("--budget", flags->budget,
                   "bayes: stop with the best guess once this is spent: builds=N,runs=N,time=6h "
                   "(any of them)");
+  app->add_flag("--no-verify", options.no_verify,
+               "report a single culprit without the second look (more runs of it and its "
+               "parents, and its revert)");
   app->add_option("--parallel", options.parallel,
                   "bayes: commits built (each in its own folder) and tested at once, chosen "
                   "together (1-8)")

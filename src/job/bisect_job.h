@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,8 @@
 
 #include "base/result.h"
 #include "build/builder.h"
+#include "job/cancel_token.h"
+#include "job/events.h"
 #include "job/job_log.h"
 #include "run/runner.h"
 #include "search/strategy.h"
@@ -55,11 +58,17 @@ struct BisectOptions {
   // The architecture the builds target ("x86_64" for the kernel backend), for the
   // `other-arch-only` doubt flag; empty: unknown (the command backend), no such flag.
   std::string arch;
+  // --no-verify: report the culprit without the second look (more runs of it and its parents,
+  // the revert check).
+  bool no_verify = false;
+  // Set from elsewhere (a signal, a service's cancel request) to stop between runs; may be null.
+  std::shared_ptr<const CancelToken> cancel;
 };
 
-// What the job found. `kind` maps to the exit status: found 0, inconclusive/horizon 3, error 1.
+// What the job found. `kind` maps to the exit status: found 0, inconclusive/horizon 3, error 1,
+// cancelled 4 (stopped on request; running the job again resumes it).
 struct BisectResult {
-  enum class Kind { found, inconclusive, horizon, error };
+  enum class Kind { found, inconclusive, horizon, error, cancelled };
   Kind kind = Kind::error;
   std::optional<std::string> culprit;
   std::vector<std::string> candidates;
@@ -82,5 +91,8 @@ int exit_status(BisectResult::Kind kind);
 // BisectResult of kind error, with everything recorded so far kept in the store.
 Result<BisectResult> run_bisect(const BisectOptions& options, build::Builder& builder,
                                 run::Runner& runner, JobLog& log);
+// The same, telling `events`' subscribers (the caller's) what happens instead of a JobLog.
+Result<BisectResult> run_bisect(const BisectOptions& options, build::Builder& builder,
+                                run::Runner& runner, EventBus& events);
 
 }  // namespace culprit::job

@@ -89,6 +89,7 @@ void CommandRunner::run(const RunRequest& request, std::span<const int> indices,
   std::mutex report_mutex;
   auto work = [&] {
     for (std::size_t i = next++; i < indices.size(); i = next++) {
+      if (request.stop_requested && request.stop_requested()) return;
       ReproRun run = run_once(config_, request, indices[i]);
       std::lock_guard lock(report_mutex);
       on_done(run);

@@ -467,6 +467,7 @@ void QemuRunner::run(const RunRequest& request, std::span<const int> indices,
   std::mutex done_mutex;
   auto worker = [&] {
     for (std::size_t i; (i = next.fetch_add(1)) < indices.size();) {
+      if (request.stop_requested && request.stop_requested()) return;
       ReproRun run = run_one(request, indices[i]);
       std::lock_guard lock(done_mutex);
       on_done(run);

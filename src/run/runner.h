@@ -16,6 +16,9 @@ struct RunRequest {
   std::string commit;
   std::string artifact;  // absolute path, may be empty
   std::string job_dir;   // the job's folder beside the store, for consoles and other artifacts
+  // Asked before each run starts: true stops the batch there (runs in flight finish and are
+  // reported; the rest are not run). Empty: never stop. A job being cancelled uses it.
+  std::function<bool()> stop_requested;
 };
 
 // One run of the reproducer: how it ended and what it printed.

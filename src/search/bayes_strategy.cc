@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "search/bug_evidence.h"
+
 namespace culprit::search {
 
 namespace {
@@ -166,9 +168,7 @@ BayesStrategy::Counts BayesStrategy::count(std::span<const RunSummary> runs) con
   for (const RunSummary& run : runs) {
     if (run.outcome == RunOutcome::ok) ++counts.ok;
     if (run.outcome != RunOutcome::crashed) continue;
-    bool matches = bug_titles_.count(run.title) > 0;
-    for (const std::string& alt : run.alt_titles) matches = matches || bug_titles_.count(alt) > 0;
-    ++(matches ? counts.match : counts.other);
+    ++(matches_bug(bug_titles_, run) ? counts.match : counts.other);
   }
   return counts;
 }
@@ -232,8 +232,7 @@ VerdictDecision BayesStrategy::describe(std::span<const RunSummary> runs,
             fmt::format("infra: {}", run.title.empty() ? "infrastructure error" : run.title));
         break;
       case RunOutcome::crashed: {
-        bool matches = bug_titles_.empty() || bug_titles_.count(run.title) > 0;
-        for (const std::string& alt : run.alt_titles) matches = matches || bug_titles_.count(alt);
+        const bool matches = matches_bug(bug_titles_, run);
         decision.run_labels.push_back(
             fmt::format("crashed: {}{}", run.title, matches ? "" : " (not the bug's title)"));
         break;
@@ -256,21 +255,7 @@ VerdictDecision BayesStrategy::judge_start(std::span<const RunSummary> runs, con
   ++start_batches_;
   bool crashed = false;
   for (const RunSummary& run : runs) crashed = crashed || run.outcome == RunOutcome::crashed;
-  // The bug's titles: the start commit's crash titles (and their alternative names), but not one
-  // seen at most half as often as the most frequent: that is an unrelated crash on the way.
-  std::map<std::string, int> seen;
-  for (const RunSummary& run : runs) {
-    if (run.outcome != RunOutcome::crashed) continue;
-    std::set<std::string> names(run.alt_titles.begin(), run.alt_titles.end());
-    names.insert(run.title);
-    for (const std::string& name : names) ++seen[name];
-  }
-  int most = 0;
-  for (const auto& [name, times] : seen) most = std::max(most, times);
-  bug_titles_.clear();
-  for (const auto& [name, times] : seen) {
-    if (2 * times > most) bug_titles_.insert(name);
-  }
+  bug_titles_ = bug_titles_from(runs);  // search/bug_evidence.h
   const Counts counts = count(runs);
   VerdictDecision decision = describe(runs, counts);
   if (decision.infra_abort) return decision;
@@ -547,7 +532,11 @@ std::vector<TestOrder> BayesStrategy::choose_tests(double& best_gain) {
     auto worse = [](const auto& a, const auto& b) { return a > b; };
     for (Point point = 0; point < points; ++point) {
       if (failed_[point]) continue;
-      const double ratio = information(probability_new(point)) / action_cost(!built(point));
+      // A test worth nothing must not win by being cheap (a kept build tested again when runs
+      // cost next to nothing): it would stop the search while new builds still tell a lot.
+      const double bits = information(probability_new(point));
+      if (bits <= model_.min_gain_bits) continue;
+      const double ratio = bits / action_cost(!built(point));
       if (shortlist.size() < kShortlist) {
         shortlist.emplace_back(ratio, point);
         std::push_heap(shortlist.begin(), shortlist.end(), worse);

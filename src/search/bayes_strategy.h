@@ -113,6 +113,11 @@ class BayesStrategy final : public SearchStrategy {
   bool flaky() const override { return repro_ < 0.5; }
   double repro_chance() const override { return repro_; }
   bool reports_confidence() const override { return true; }
+  bool revisits() const override { return true; }
+  std::size_t kept_build_limit() const override {
+    return static_cast<std::size_t>(options_.kept_builds);
+  }
+  std::vector<Point> kept_builds() const override { return recent_; }
 
   // For tests and the benchmark.
   double posterior(Point candidate) const { return posterior_[candidate]; }

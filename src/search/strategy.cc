@@ -74,6 +74,10 @@ class ClassicStrategy final : public SearchStrategy {
   bool flaky() const override { return policy_->flaky(); }
   double repro_chance() const override { return policy_->repro_chance(); }
   bool reports_confidence() const override { return options_.runs >= 10; }
+  // One build at a time, as git bisect does, and one verdict per commit.
+  bool revisits() const override { return false; }
+  std::size_t kept_build_limit() const override { return 1; }
+  std::vector<Point> kept_builds() const override { return {}; }
 
  private:
   Recorded mark(Point point, Recorded recorded) {

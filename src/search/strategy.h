@@ -111,6 +111,16 @@ class SearchStrategy {
   virtual double repro_chance() const = 0;  // estimated chance that a run with the bug crashes
   // Whether confidence lines belong in the log (classic: only with syzbot's statistical rule).
   virtual bool reports_confidence() const = 0;
+
+  // What the driver keeps for the strategy.
+  // revisits: whether a commit may get more batches after its first, each with new run indices
+  // (bayes); classic gives every commit one batch, shared by commits with the same tree.
+  virtual bool revisits() const = 0;
+  // How many build folders the driver keeps, and the points whose builds the strategy counts as
+  // still there (testing them again costs no build), most recent first: the driver never evicts
+  // those while it has room.
+  virtual std::size_t kept_build_limit() const = 0;
+  virtual std::vector<Point> kept_builds() const = 0;
 };
 
 // What `bayes` may spend before it stops with its best guess; 0 = no limit.

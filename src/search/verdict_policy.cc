@@ -173,18 +173,6 @@ class ClassicPolicy final : public VerdictPolicy {
 
 }  // namespace
 
-std::string_view to_string(Verdict verdict) {
-  switch (verdict) {
-    case Verdict::good:
-      return "good";
-    case Verdict::bad:
-      return "bad";
-    case Verdict::skip:
-      return "skip";
-  }
-  return "skip";
-}
-
 Result<std::unique_ptr<VerdictPolicy>> make_verdict_policy(const std::string& strategy) {
   if (strategy == "classic") return std::unique_ptr<VerdictPolicy>(new ClassicPolicy());
   return make_error(fmt::format("unknown strategy: {} (known: classic)", strategy));

@@ -10,11 +10,11 @@
 
 #include "base/result.h"
 #include "base/run_outcome.h"
+#include "base/verdict.h"
 
 namespace culprit::search {
 
-enum class Verdict { good, bad, skip };
-std::string_view to_string(Verdict verdict);
+using culprit::Verdict;  // base/verdict.h
 
 // What a policy needs to know of one run.
 struct RunSummary {

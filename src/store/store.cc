@@ -15,7 +15,10 @@ namespace {
 // than having tables added to it.
 constexpr std::int64_t kApplicationId = 0x63756c70;
 // Bumped whenever the schema changes; a file with a larger version was written by a newer culprit.
-constexpr std::int64_t kSchemaVersion = 1;
+constexpr std::int64_t kSchemaVersion = 2;
+// Version 1 lacked runs.alt_titles: opening such a file adds the column (its old runs have none).
+constexpr std::string_view kMigrateFrom1 =
+    "ALTER TABLE runs ADD COLUMN alt_titles TEXT NOT NULL DEFAULT ''";
 // Another culprit process (say `culprit show` during a run) may hold the write lock briefly.
 constexpr int kBusyTimeoutMs = 10000;
 
@@ -52,6 +55,7 @@ CREATE TABLE runs (
   exit_status INTEGER NOT NULL,
   duration_s REAL NOT NULL,
   console BLOB NOT NULL,
+  alt_titles TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (job_id, tree, run_index)
 );
 CREATE TABLE steps (
@@ -72,6 +76,39 @@ CREATE TABLE log (
 )sql";
 
 constexpr std::string_view kJobColumns = "id, key, params_json, state, result_json, created";
+
+// Crash titles are single lines: a list of them is kept one per line.
+std::string join_titles(const std::vector<std::string>& titles) {
+  std::string text;
+  for (const std::string& title : titles) {
+    if (!text.empty()) text += '\n';
+    text += title;
+  }
+  return text;
+}
+
+std::vector<std::string> split_titles(const std::string& text) {
+  std::vector<std::string> titles;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    titles.push_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  return titles;
+}
+
+// A name in the store that this culprit does not know: the file was changed by hand or by a
+// newer culprit.
+template <typename T>
+Result<T> known(std::optional<T> value, const std::string& path, std::string_view what,
+                const std::string& name) {
+  if (!value) {
+    return make_error(fmt::format("state file {} has an unknown {} '{}'", path, what, name));
+  }
+  return *value;
+}
 
 JobRecord read_job(const SqliteStatement& row) {
   JobRecord job;
@@ -124,6 +161,8 @@ Status check_or_create_schema(sqlite3* db, const std::string& path) {
     return open_failure(path, begun.error().message);
   }
   auto rollback_with = [&](Error error) -> Status {
+    // The error being returned says what went wrong; should the rollback fail too, SQLite rolls
+    // the transaction back when the connection closes.
     (void)exec(db, "ROLLBACK");
     return error;
   };
@@ -149,6 +188,12 @@ Status check_or_create_schema(sqlite3* db, const std::string& path) {
     return rollback_with(not_ours(
         path, fmt::format("schema version {} is newer than this culprit's {}; upgrade culprit",
                           *version, kSchemaVersion)));
+  } else if (*version == 1) {
+    Status migrated = exec(db, kMigrateFrom1);
+    if (migrated.ok()) {
+      migrated = exec(db, fmt::format("PRAGMA user_version = {};", kSchemaVersion));
+    }
+    if (!migrated.ok()) return rollback_with(open_failure(path, migrated.error().message));
   } else if (*version != kSchemaVersion) {
     return rollback_with(not_ours(path, fmt::format("unknown schema version {}", *version)));
   }
@@ -310,7 +355,10 @@ Result<std::optional<BuildRecord>> Store::build(std::int64_t job, const std::str
   BuildRecord build;
   build.tree = statement->column_text(0);
   build.commit = statement->column_text(1);
-  build.status = statement->column_text(2);
+  auto status = known(build_status_from_string(statement->column_text(2)), path_, "build status",
+                      statement->column_text(2));
+  if (!status) return status.error();
+  build.status = *status;
   build.signature = statement->column_text(3);
   build.compiler = statement->column_text(4);
   build.duration_s = statement->column_double(5);
@@ -330,7 +378,7 @@ Status Store::put_build(std::int64_t job, const BuildRecord& build) {
   statement->bind_int64(1, job);
   statement->bind_text(2, build.tree);
   statement->bind_text(3, build.commit);
-  statement->bind_text(4, build.status);
+  statement->bind_text(4, std::string(to_string(build.status)));
   statement->bind_text(5, build.signature);
   statement->bind_text(6, build.compiler);
   statement->bind_double(7, build.duration_s);
@@ -344,7 +392,7 @@ Result<std::vector<RunRecord>> Store::runs(std::int64_t job, const std::string& 
   const std::string action = fmt::format("read runs of tree {} for job {}", tree, job);
   Result<SqliteStatement> statement =
       prepare(db_.get(), path_, action,
-              "SELECT tree, run_index, outcome, title, type, exit_status, duration_s, console "
+              "SELECT tree, run_index, outcome, title, type, exit_status, duration_s, alt_titles "
               "FROM runs WHERE job_id = ?1 AND tree = ?2 ORDER BY run_index");
   if (!statement.ok()) return statement.error();
   statement->bind_int64(1, job);
@@ -357,13 +405,32 @@ Result<std::vector<RunRecord>> Store::runs(std::int64_t job, const std::string& 
     RunRecord& run = runs.emplace_back();
     run.tree = statement->column_text(0);
     run.index = static_cast<int>(statement->column_int64(1));
-    run.outcome = statement->column_text(2);
+    auto outcome = known(run_outcome_from_string(statement->column_text(2)), path_, "run outcome",
+                         statement->column_text(2));
+    if (!outcome) return outcome.error();
+    run.outcome = *outcome;
     run.title = statement->column_text(3);
     run.type = statement->column_text(4);
     run.exit_status = static_cast<int>(statement->column_int64(5));
     run.duration_s = statement->column_double(6);
-    run.console = statement->column_blob(7);
+    run.alt_titles = split_titles(statement->column_text(7));
   }
+}
+
+Result<std::string> Store::console(std::int64_t job, const std::string& tree, int index) const {
+  const std::string action =
+      fmt::format("read console of run {} of tree {} for job {}", index, tree, job);
+  Result<SqliteStatement> statement =
+      prepare(db_.get(), path_, action,
+              "SELECT console FROM runs WHERE job_id = ?1 AND tree = ?2 AND run_index = ?3");
+  if (!statement.ok()) return statement.error();
+  statement->bind_int64(1, job);
+  statement->bind_text(2, tree);
+  statement->bind_int64(3, index);
+  Result<bool> row = statement->step();
+  if (!row.ok()) return failure(path_, action, row.error());
+  if (!*row) return std::string();
+  return statement->column_blob(0);
 }
 
 Status Store::put_run(std::int64_t job, const RunRecord& run) {
@@ -372,18 +439,19 @@ Status Store::put_run(std::int64_t job, const RunRecord& run) {
   Result<SqliteStatement> statement =
       prepare(db_.get(), path_, action,
               "INSERT OR REPLACE INTO runs "
-              "(job_id, tree, run_index, outcome, title, type, exit_status, duration_s, console) "
-              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+              "(job_id, tree, run_index, outcome, title, type, exit_status, duration_s, console, "
+              "alt_titles) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
   if (!statement.ok()) return statement.error();
   statement->bind_int64(1, job);
   statement->bind_text(2, run.tree);
   statement->bind_int64(3, run.index);
-  statement->bind_text(4, run.outcome);
+  statement->bind_text(4, std::string(to_string(run.outcome)));
   statement->bind_text(5, run.title);
   statement->bind_text(6, run.type);
   statement->bind_int64(7, run.exit_status);
   statement->bind_double(8, run.duration_s);
   statement->bind_blob(9, run.console);
+  statement->bind_text(10, join_titles(run.alt_titles));
   if (Status done = statement->run(); !done.ok()) return failure(path_, action, done.error());
   return {};
 }
@@ -405,8 +473,14 @@ Result<std::vector<StepRecord>> Store::steps(std::int64_t job) const {
     step.seq = statement->column_int64(0);
     step.commit = statement->column_text(1);
     step.tree = statement->column_text(2);
-    step.phase = statement->column_text(3);
-    step.verdict = statement->column_text(4);
+    auto phase = known(phase_from_string(statement->column_text(3)), path_, "phase",
+                       statement->column_text(3));
+    if (!phase) return phase.error();
+    step.phase = *phase;
+    auto verdict = known(verdict_from_string(statement->column_text(4)), path_, "verdict",
+                         statement->column_text(4));
+    if (!verdict) return verdict.error();
+    step.verdict = *verdict;
   }
 }
 
@@ -423,8 +497,8 @@ Status Store::put_step(std::int64_t job, const StepRecord& step) {
   statement->bind_int64(2, step.seq);
   statement->bind_text(3, step.commit);
   statement->bind_text(4, step.tree);
-  statement->bind_text(5, step.phase);
-  statement->bind_text(6, step.verdict);
+  statement->bind_text(5, std::string(to_string(step.phase)));
+  statement->bind_text(6, std::string(to_string(step.verdict)));
   if (Status done = statement->run(); !done.ok()) return failure(path_, action, done.error());
   return {};
 }

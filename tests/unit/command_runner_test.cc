@@ -34,7 +34,8 @@ RunRequest request_for(const TempDir& checkout) {
   return {.checkout_dir = checkout.path(),
           .commit = kCommit,
           .artifact = checkout / "vmlinux",
-          .job_dir = ""};
+          .job_dir = "",
+          .stop_requested = {}};
 }
 
 // Runs `indices` and returns the runs in the order they were reported.
@@ -128,7 +129,7 @@ TEST(CommandRunnerTest, MissingCheckoutIsAnInfrastructureError) {
   CommandRunner runner(config("true"));
   std::vector<ReproRun> runs;
   std::vector<int> indices = {0};
-  runner.run({.checkout_dir = parent / "gone", .commit = kCommit, .artifact = "", .job_dir = ""},
+  runner.run({.checkout_dir = parent / "gone", .commit = kCommit, .artifact = "", .job_dir = "", .stop_requested = {}},
              indices, [&](const ReproRun& run) { runs.push_back(run); });
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].outcome, RunOutcome::infra_error);

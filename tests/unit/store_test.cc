@@ -65,16 +65,19 @@ RunRecord make_run(const std::string& tree, int index, std::string console) {
   RunRecord run;
   run.tree = tree;
   run.index = index;
-  run.outcome = "crashed";
+  run.outcome = RunOutcome::crashed;
   run.title = "KASAN: use-after-free in foo";
   run.type = "KASAN";
+  run.alt_titles = {"KASAN: use-after-free Read in foo", "KASAN: slab-use-after-free in foo"};
   run.exit_status = 139;
   run.duration_s = 1.25 + index;
   run.console = std::move(console);
   return run;
 }
 
-void expect_same_run(const RunRecord& actual, const RunRecord& expected) {
+// runs() leaves consoles out (a job never holds them all in memory): they come from console().
+void expect_same_run(const Store& store, std::int64_t job, const RunRecord& actual,
+                     const RunRecord& expected) {
   EXPECT_EQ(actual.tree, expected.tree);
   EXPECT_EQ(actual.index, expected.index);
   EXPECT_EQ(actual.outcome, expected.outcome);
@@ -82,8 +85,12 @@ void expect_same_run(const RunRecord& actual, const RunRecord& expected) {
   EXPECT_EQ(actual.type, expected.type);
   EXPECT_EQ(actual.exit_status, expected.exit_status);
   EXPECT_DOUBLE_EQ(actual.duration_s, expected.duration_s);
-  EXPECT_EQ(actual.console.size(), expected.console.size());
-  EXPECT_TRUE(actual.console == expected.console);  // not EXPECT_EQ: a 2 MiB diff is no help
+  EXPECT_EQ(actual.alt_titles, expected.alt_titles);
+  EXPECT_TRUE(actual.console.empty());
+  Result<std::string> console = store.console(job, actual.tree, actual.index);
+  ASSERT_TRUE(console.ok()) << console.error().message;
+  EXPECT_EQ(console->size(), expected.console.size());
+  EXPECT_TRUE(*console == expected.console);  // not EXPECT_EQ: a 2 MiB diff is no help
 }
 
 TEST(StoreTest, OpenCreatesTheFileInWalMode) {
@@ -95,7 +102,7 @@ TEST(StoreTest, OpenCreatesTheFileInWalMode) {
   EXPECT_TRUE(std::filesystem::exists(path));
   // journal_mode=WAL is a property of the file, visible to any other connection.
   EXPECT_EQ(raw_query(path, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(raw_query(path, "PRAGMA user_version"), "1");
+  EXPECT_EQ(raw_query(path, "PRAGMA user_version"), "2");
   EXPECT_EQ(raw_query(path,
                       "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
                       "('jobs', 'builds', 'runs', 'steps', 'log')"),
@@ -197,7 +204,7 @@ TEST(StoreTest, BuildsRoundTripAndReplace) {
   BuildRecord build;
   build.tree = "tree-a";
   build.commit = "1111111111111111111111111111111111111111";
-  build.status = "failed";
+  build.status = BuildStatus::failed;
   build.signature = "sig";
   build.compiler = "gcc (Debian 12.2.0-14) 12.2.0";
   build.duration_s = 12.5;
@@ -218,12 +225,12 @@ TEST(StoreTest, BuildsRoundTripAndReplace) {
   EXPECT_EQ(got.log_tail, build.log_tail);
   EXPECT_EQ(got.error, build.error);
 
-  build.status = "ok";
+  build.status = BuildStatus::ok;
   build.error = "";
   ASSERT_TRUE(store.put_build(job, build).ok());
   read = store.build(job, "tree-a");
   ASSERT_TRUE(read.ok() && read->has_value());
-  EXPECT_EQ((*read)->status, "ok");
+  EXPECT_EQ((*read)->status, BuildStatus::ok);
   EXPECT_EQ((*read)->error, "");
 
   // Builds belong to their job.
@@ -242,8 +249,9 @@ TEST(StoreTest, RunsRoundTripBinaryAndLargeConsoles) {
   for (std::size_t i = 0; i < large.size(); ++i) large[i] = static_cast<char>((i * 131) % 256);
   std::vector<RunRecord> written = {make_run("tree-a", 2, large),
                                     make_run("tree-a", 0, all_bytes()), make_run("tree-a", 1, "")};
-  written[2].outcome = "ok";
+  written[2].outcome = RunOutcome::ok;
   written[2].title = "";
+  written[2].alt_titles = {};
   written[2].exit_status = 0;
   for (const RunRecord& run : written) {
     Status put = store.put_run(job, run);
@@ -254,9 +262,9 @@ TEST(StoreTest, RunsRoundTripBinaryAndLargeConsoles) {
   Result<std::vector<RunRecord>> runs = store.runs(job, "tree-a");
   ASSERT_TRUE(runs.ok()) << runs.error().message;
   ASSERT_EQ(runs->size(), 3u);
-  expect_same_run((*runs)[0], written[1]);  // ordered by index
-  expect_same_run((*runs)[1], written[2]);
-  expect_same_run((*runs)[2], written[0]);
+  expect_same_run(store, job, (*runs)[0], written[1]);  // ordered by index
+  expect_same_run(store, job, (*runs)[1], written[2]);
+  expect_same_run(store, job, (*runs)[2], written[0]);
 
   // The console is a BLOB, so other readers (sqlite3 CLI, scripts) see bytes, not text.
   EXPECT_EQ(raw_query(store.path(), "SELECT DISTINCT typeof(console) FROM runs"), "blob");
@@ -266,7 +274,8 @@ TEST(StoreTest, RunsRoundTripBinaryAndLargeConsoles) {
   runs = store.runs(job, "tree-a");
   ASSERT_TRUE(runs.ok());
   ASSERT_EQ(runs->size(), 3u);
-  EXPECT_EQ((*runs)[1].console, "second try");
+  EXPECT_EQ(*store.console(job, "tree-a", 1), "second try");
+  EXPECT_EQ(*store.console(job, "tree-a", 9), "");  // no such run
 
   Result<std::vector<RunRecord>> none = store.runs(job, "tree-c");
   ASSERT_TRUE(none.ok());
@@ -279,8 +288,10 @@ TEST(StoreTest, StepsAreNumberedInOrder) {
   std::int64_t job = store.create_job("k", "{}")->id;
   std::int64_t other_job = store.create_job("other", "{}")->id;
 
-  const std::vector<std::pair<std::string, std::string>> decided = {
-      {"start", "bad"}, {"release", "good"}, {"bisect", "skip"}, {"bisect", "bad"}};
+  const std::vector<std::pair<Phase, Verdict>> decided = {{Phase::start, Verdict::bad},
+                                                          {Phase::release, Verdict::good},
+                                                          {Phase::bisect, Verdict::skip},
+                                                          {Phase::bisect, Verdict::bad}};
   for (std::size_t i = 0; i < decided.size(); ++i) {
     StepRecord step;
     step.commit = "commit" + std::to_string(i);
@@ -290,7 +301,7 @@ TEST(StoreTest, StepsAreNumberedInOrder) {
     ASSERT_TRUE(store.put_step(job, step).ok());
   }
   // Another job's steps neither disturb nor continue this job's numbering.
-  ASSERT_TRUE(store.put_step(other_job, StepRecord{0, "x", "y", "start", "good"}).ok());
+  ASSERT_TRUE(store.put_step(other_job, StepRecord{0, "x", "y", Phase::start, Verdict::good}).ok());
 
   Result<std::vector<StepRecord>> steps = store.steps(job);
   ASSERT_TRUE(steps.ok()) << steps.error().message;
@@ -309,11 +320,12 @@ TEST(StoreTest, StepsAreNumberedInOrder) {
   EXPECT_EQ((*other_steps)[0].seq, 1);
 
   // An explicit seq replaces that step.
-  ASSERT_TRUE(store.put_step(job, StepRecord{3, "commit2", "tree2", "bisect", "good"}).ok());
+  ASSERT_TRUE(
+      store.put_step(job, StepRecord{3, "commit2", "tree2", Phase::bisect, Verdict::good}).ok());
   steps = store.steps(job);
   ASSERT_TRUE(steps.ok());
   ASSERT_EQ(steps->size(), decided.size());
-  EXPECT_EQ((*steps)[2].verdict, "good");
+  EXPECT_EQ((*steps)[2].verdict, Verdict::good);
 }
 
 TEST(StoreTest, LogKeepsLinesInOrderPerJob) {
@@ -347,10 +359,11 @@ TEST(StoreTest, ReopeningResumesFromWhatIsThere) {
     BuildRecord build;
     build.tree = "tree-a";
     build.commit = "c1";
-    build.status = "ok";
+    build.status = BuildStatus::ok;
     ASSERT_TRUE(store.put_build(job, build).ok());
     ASSERT_TRUE(store.put_run(job, make_run("tree-a", 0, all_bytes())).ok());
-    ASSERT_TRUE(store.put_step(job, StepRecord{0, "c1", "tree-a", "start", "bad"}).ok());
+    ASSERT_TRUE(
+        store.put_step(job, StepRecord{0, "c1", "tree-a", Phase::start, Verdict::bad}).ok());
     ASSERT_TRUE(store.append_log(job, "first session").ok());
   }
   Store store = open_or_die(path);
@@ -364,18 +377,19 @@ TEST(StoreTest, ReopeningResumesFromWhatIsThere) {
   Result<std::vector<RunRecord>> runs = store.runs(job, "tree-a");
   ASSERT_TRUE(runs.ok());
   ASSERT_EQ(runs->size(), 1u);
-  expect_same_run((*runs)[0], make_run("tree-a", 0, all_bytes()));
+  expect_same_run(store, job, (*runs)[0], make_run("tree-a", 0, all_bytes()));
   Result<std::vector<StepRecord>> steps = store.steps(job);
   ASSERT_TRUE(steps.ok());
   ASSERT_EQ(steps->size(), 1u);
-  EXPECT_EQ((*steps)[0].verdict, "bad");
+  EXPECT_EQ((*steps)[0].verdict, Verdict::bad);
 
   // Numbering continues where the first session stopped.
   ASSERT_TRUE(store.append_log(job, "second session").ok());
   Result<std::vector<std::string>> log = store.log(job);
   ASSERT_TRUE(log.ok());
   EXPECT_EQ(*log, (std::vector<std::string>{"first session", "second session"}));
-  ASSERT_TRUE(store.put_step(job, StepRecord{0, "c2", "tree-b", "bisect", "good"}).ok());
+  ASSERT_TRUE(
+      store.put_step(job, StepRecord{0, "c2", "tree-b", Phase::bisect, Verdict::good}).ok());
   steps = store.steps(job);
   ASSERT_TRUE(steps.ok());
   ASSERT_EQ(steps->size(), 2u);
@@ -442,6 +456,49 @@ TEST(StoreTest, NewerSchemaIsRefused) {
   EXPECT_NE(store.error().message.find("99"), std::string::npos) << store.error().message;
 }
 
+// A state file written by the culprit of schema 1 (runs without alt_titles) still resumes: opening
+// it adds the column, and its runs come back with no alternative titles.
+TEST(StoreTest, SchemaOneIsMigrated) {
+  TempDir dir;
+  std::string path = dir / "state.db";
+  std::int64_t job = 0;
+  {
+    Store store = open_or_die(path);
+    job = store.create_job("old", "{}")->id;
+    RunRecord run = make_run("tree", 0, "console");
+    run.alt_titles.clear();
+    ASSERT_TRUE(store.put_run(job, run).ok());
+  }
+  raw_exec(path, "ALTER TABLE runs DROP COLUMN alt_titles");
+  raw_exec(path, "PRAGMA user_version = 1");
+
+  Store store = open_or_die(path);
+  EXPECT_EQ(raw_query(path, "PRAGMA user_version"), "2");
+  Result<std::vector<RunRecord>> runs = store.runs(job, "tree");
+  ASSERT_TRUE(runs.ok()) << runs.error().message;
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_TRUE((*runs)[0].alt_titles.empty());
+  EXPECT_EQ((*runs)[0].title, "KASAN: use-after-free in foo");
+  ASSERT_TRUE(store.put_run(job, make_run("tree", 1, "")).ok());
+  runs = store.runs(job, "tree");
+  ASSERT_TRUE(runs.ok());
+  EXPECT_EQ((*runs)[1].alt_titles, make_run("tree", 1, "").alt_titles);
+}
+
+// A name this culprit does not know (a file edited by hand) is an error naming the file.
+TEST(StoreTest, UnknownRecordedNamesAreErrors) {
+  TempDir dir;
+  std::string path = dir / "state.db";
+  Store store = open_or_die(path);
+  std::int64_t job = store.create_job("k", "{}")->id;
+  ASSERT_TRUE(store.put_run(job, make_run("tree", 0, "")).ok());
+  raw_exec(path, "UPDATE runs SET outcome = 'exploded'");
+  Result<std::vector<RunRecord>> runs = store.runs(job, "tree");
+  ASSERT_FALSE(runs.ok());
+  EXPECT_NE(runs.error().message.find(path), std::string::npos) << runs.error().message;
+  EXPECT_NE(runs.error().message.find("exploded"), std::string::npos) << runs.error().message;
+}
+
 TEST(StoreTest, UnopenablePathIsAnErrorNamingIt) {
   TempDir dir;
   std::string path = dir / "no-such-dir/state.db";
@@ -492,7 +549,8 @@ void expect_runs_survived(const std::string& path, int count) {
   Result<std::vector<RunRecord>> runs = store.runs((*job)->id, "tree");
   ASSERT_TRUE(runs.ok()) << runs.error().message;
   ASSERT_EQ(runs->size(), static_cast<std::size_t>(count));
-  for (int i = 0; i < count; ++i) expect_same_run((*runs)[i], make_run("tree", i, all_bytes()));
+  for (int i = 0; i < count; ++i)
+    expect_same_run(store, (*job)->id, (*runs)[i], make_run("tree", i, all_bytes()));
 }
 
 TEST(StoreTest, CompletedRunsSurviveSigkill) {
