@@ -9,6 +9,8 @@
 #include <set>
 #include <thread>
 
+#include "base/orphan_reaper.h"
+
 namespace culprit {
 
 namespace {
@@ -31,11 +33,15 @@ std::function<void()>& stop_handler() {
 }  // namespace
 
 void register_child_group(pid_t group) {
-  std::lock_guard lock(groups_mutex());
-  groups().insert(group);
+  {
+    std::lock_guard lock(groups_mutex());
+    groups().insert(group);
+  }
+  reaper_track(group);
 }
 
 void unregister_child_group(pid_t group) {
+  reaper_untrack(group);
   std::lock_guard lock(groups_mutex());
   groups().erase(group);
 }

@@ -33,7 +33,7 @@ Result<store::Store> open_existing(const std::string& path) {
   if (!std::filesystem::is_regular_file(path, error)) {
     return make_error(fmt::format("no state file {}", path));
   }
-  return store::Store::open(path);
+  return store::Store::open_read_only(path);
 }
 
 // The stored result document; null while the job runs or when it holds no JSON.

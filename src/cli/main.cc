@@ -5,18 +5,19 @@
 #include <vector>
 
 #include "base/interrupt.h"
+#include "base/orphan_reaper.h"
 #include "cli/subcommand.h"
 
 int main(int argc, char** argv) {
+  // The reaper first, while culprit is one thread holding nothing (base/orphan_reaper.h).
+  culprit::start_orphan_reaper();
   culprit::install_interrupt_handling();
   CLI::App app{"culprit: find the commit that introduced (or fixed) a crash", "culprit"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "culprit 0.1.0");
   std::vector<culprit::cli::Subcommand> subcommands = {
-      culprit::cli::add_bisect_command(app),
-      culprit::cli::add_report_command(app),
-      culprit::cli::add_maintainers_command(app),
-      culprit::cli::add_jobs_command(app),
+      culprit::cli::add_bisect_command(app),      culprit::cli::add_report_command(app),
+      culprit::cli::add_maintainers_command(app), culprit::cli::add_jobs_command(app),
       culprit::cli::add_show_command(app),
   };
   try {

@@ -9,6 +9,7 @@
 #include "base/sha256.h"
 #include "job/log_subscriber.h"
 #include "job/phases.h"
+#include "store/owner_lock.h"
 
 namespace culprit::job {
 
@@ -263,9 +264,19 @@ Result<BisectResult> run_bisect(const BisectOptions& options, build::Builder& bu
   if (!store) return store.error();
   auto existing = store->job_by_key(key);
   if (!existing) return existing.error();
+  // One process runs a job (store/owner_lock.h). A state file holds one job, so a job being
+  // created by another process right now will be job 1.
+  auto owner = store::OwnerLock::acquire(options.state_path, *existing ? (*existing)->id : 1);
+  if (!owner) return owner.error();
+  existing = store->job_by_key(key);  // again, now that no one else can create it
+  if (!existing) return existing.error();
   store::JobRecord job;
   if (*existing) {
     job = **existing;
+    if (owner->previous()) {
+      events.print("job {} in {}: its owner (pid {}, since {}) is gone; taking over", job.id,
+                   options.state_path, owner->previous()->pid, owner->previous()->since);
+    }
     events.print("resuming job {} from {}", job.id, options.state_path);
   } else {
     auto jobs = store->jobs();

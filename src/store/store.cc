@@ -253,6 +253,39 @@ Result<Store> Store::open(const std::string& path) {
   return Store(std::move(db), path);
 }
 
+Result<Store> Store::open_read_only(const std::string& path) {
+  if (path.empty()) return open_failure("''", "empty path");
+  sqlite3* raw = nullptr;
+  // READONLY: no journal-mode change, no schema, no log line -- the file is only looked at.
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::unique_ptr<sqlite3, Deleter> db(raw);
+  if (rc != SQLITE_OK) {
+    return open_failure(path, db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc));
+  }
+  sqlite3_extended_result_codes(db.get(), 1);
+  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+  Result<std::int64_t> application_id = query_int(db.get(), "PRAGMA application_id");
+  if (!application_id.ok()) {
+    if ((sqlite3_errcode(db.get()) & 0xff) == SQLITE_NOTADB) {
+      return not_ours(path, "not a SQLite database");
+    }
+    return open_failure(path, application_id.error().message);
+  }
+  Result<std::int64_t> version = query_int(db.get(), "PRAGMA user_version");
+  if (!version.ok()) return open_failure(path, version.error().message);
+  if (*application_id != kApplicationId) {
+    return not_ours(path, *application_id == 0 && *version == 0
+                              ? "it holds no culprit schema"
+                              : "it is a SQLite database of another program");
+  }
+  if (*version > kSchemaVersion) {
+    return not_ours(
+        path, fmt::format("schema version {} is newer than this culprit's {}; upgrade culprit",
+                          *version, kSchemaVersion));
+  }
+  return Store(std::move(db), path);
+}
+
 namespace {
 
 // Prepares SQL on a store's connection, with errors already phrased for the user.

@@ -71,6 +71,9 @@ class Store {
  public:
   // Creates the file and schema if needed. Error names the file: "cannot open state file X: ...".
   static Result<Store> open(const std::string& path);
+  // For commands that only read (`jobs`, `show`): never writes to the file (no journal-mode
+  // change, no schema), works on a read-only file, and refuses another program's database.
+  static Result<Store> open_read_only(const std::string& path);
 
   Store(Store&&) noexcept;
   Store& operator=(Store&&) noexcept;
