@@ -469,6 +469,10 @@ Recorded BayesStrategy::record(Point point, std::span<const RunSummary> runs,
   normalize();
   if (reestimate_rates()) recompute_posterior();
 
+  // A batch that tested nothing (every run "cannot test") would be asked for again and again:
+  // the commit is as untestable as one that does not build.
+  if (batch.total() == 0) failed_[point] = 1;
+
   Recorded recorded;
   recorded.decision = describe(runs, batch);
   const double is_new = probability_new(point);

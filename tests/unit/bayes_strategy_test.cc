@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <random>
+#include <set>
 
 #include "job/bisect_job.h"
 #include "search/synthetic_history.h"
@@ -205,6 +206,33 @@ TEST(BayesStrategyTest, FirstTestSplitsALinearRangeInHalf) {
   // P(bug present at 6) = 7/15 and at 7 = 8/15: either is an even split.
   EXPECT_TRUE(step.tests[0].point == 6u || step.tests[0].point == 7u) << step.tests[0].point;
   EXPECT_EQ(step.tests[0].runs, 10);
+}
+
+// A commit whose runs all say "cannot test" is never asked for again (it used to be asked for
+// without end), and a test worth nothing never wins by being cheap.
+TEST(BayesStrategyTest, AnUntestableCommitIsNotAskedForAgain) {
+  std::vector<std::vector<Index>> chain = {{}};
+  for (Index i = 1; i < 15; ++i) chain.push_back({i - 1});
+  const CommitGraph graph = make_graph(chain);
+  StrategyOptions options;
+  BayesStrategy strategy(options, pinned_model(0.999, 1e-4));
+  strategy.judge_start(std::vector<RunSummary>(10, crash()), {});
+  strategy.begin(graph, 14, 1);
+  RunSummary untestable;
+  untestable.outcome = RunOutcome::cannot_test;
+  std::set<Point> untestable_points;
+  for (int step = 0; step < 40; ++step) {
+    const SearchStep next = strategy.next();
+    if (next.kind != SearchStep::Kind::test) break;
+    for (const TestOrder& order : next.tests) {
+      ASSERT_FALSE(untestable_points.count(order.point)) << "asked again for " << order.point;
+      untestable_points.insert(order.point);
+      strategy.record(order.point, std::vector<RunSummary>(10, untestable), {0, 1});
+    }
+  }
+  // Every candidate was tried once at most, then the search gave up.
+  EXPECT_LE(untestable_points.size(), 15u);
+  EXPECT_NE(strategy.next().kind, SearchStep::Kind::test);
 }
 
 TEST(BayesStrategyTest, ReRunsABuiltCommitWhenBuildsAreExpensive) {
