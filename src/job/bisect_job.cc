@@ -1,6 +1,8 @@
 // The driver: opens (or resumes) a job and tells its story, phase by phase (job/phases.h).
 #include "job/bisect_job.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 
@@ -133,7 +135,7 @@ BisectResult tell(JobContext& job, const std::vector<std::string>& given_goods) 
   };
 
   job.events.emit(JobStarted{job.job.id, job.store.path(), job.cause() ? "cause" : "fix",
-                             job.strategy->name(), job.start, job.resumed});
+                             job.strategy->name(), job.start, job.resumed, job.recorded_log});
   if (job.cause()) {
     job.events.print("bisecting cause commit starting from {}", job.start);
   } else {
@@ -225,7 +227,11 @@ Result<BisectResult> run_bisect(const BisectOptions& options, build::Builder& bu
     for (std::size_t i = 0; i < goods.size(); ++i) {
       auto ancestor = repo->is_ancestor(goods[i], *bad);
       if (!ancestor) return ancestor.error();
-      if (!*ancestor || goods[i] == *bad) {
+      if (goods[i] == *bad) {
+        return make_error(fmt::format("good commit {} and bad commit {} are the same commit {}",
+                                      options.good[i], options.bad, short_hash(*bad)));
+      }
+      if (!*ancestor) {
         return make_error(fmt::format("good commit {} is not an ancestor of bad commit {}",
                                       options.good[i], options.bad));
       }
@@ -239,9 +245,28 @@ Result<BisectResult> run_bisect(const BisectOptions& options, build::Builder& bu
     }
     auto descendant = repo->is_ancestor(*bad, goods[0]);
     if (!descendant) return descendant.error();
-    if (!*descendant || goods[0] == *bad) {
+    if (goods[0] == *bad) {
+      return make_error(fmt::format("fixed commit {} and crashing commit {} are the same commit {}",
+                                    options.good.empty() ? "HEAD" : options.good[0], options.bad,
+                                    short_hash(*bad)));
+    }
+    if (!*descendant) {
       return make_error(fmt::format("fixed commit {} is not a descendant of the crashing commit {}",
                                     options.good.empty() ? "HEAD" : options.good[0], options.bad));
+    }
+  }
+  // Output paths are checked before the work, not after hours of it.
+  if (!options.json_path.empty()) {
+    std::error_code error;
+    const std::filesystem::path parent =
+        std::filesystem::absolute(options.json_path, error).parent_path();
+    if (!std::filesystem::is_directory(parent, error)) {
+      return make_error(fmt::format("cannot write JSON file {}: folder {} does not exist",
+                                    options.json_path, parent.string()));
+    }
+    if (access(parent.c_str(), W_OK) != 0) {
+      return make_error(fmt::format("cannot write JSON file {}: folder {} is not writable",
+                                    options.json_path, parent.string()));
     }
   }
   search::StrategyOptions strategy_options;
@@ -304,9 +329,23 @@ Result<BisectResult> run_bisect(const BisectOptions& options, build::Builder& bu
   // The store keeps the log, so that `culprit show` can print it later. A failure to keep it is
   // told once at the end, in the log that did get out.
   std::optional<Error> log_error;
+  // A resumed job replays the log it recorded: those lines are not stored twice.
+  std::vector<std::string> recorded_log;
+  if (*existing) {
+    auto lines = context.store.log(job.id);
+    if (!lines) return lines.error();
+    recorded_log = std::move(*lines);
+  }
+  context.recorded_log = recorded_log;
+  std::size_t replay_at = 0;
   const std::size_t store_log = events.subscribe([&](const Event& event) {
     const auto* line = std::get_if<LogLine>(&event);
     if (line == nullptr || log_error) return;
+    if (replay_at < recorded_log.size() && recorded_log[replay_at] == line->text) {
+      ++replay_at;
+      return;
+    }
+    replay_at = recorded_log.size();  // past the replay: every line is new
     if (Status stored = context.store.append_log(context.job.id, line->text); !stored.ok()) {
       log_error = stored.error();
     }

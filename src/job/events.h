@@ -40,6 +40,9 @@ struct JobStarted {
   std::string strategy;  // "bayes" or "classic"
   std::string start;     // the commit the bisection starts from
   bool resumed = false;  // a job found in the store, replayed from its records
+  // Resumed: the log lines earlier sessions recorded. The job replays them first; a subscriber
+  // that keeps a log (a file, the store) need not keep them twice.
+  std::vector<std::string> recorded_log;
 };
 
 struct PhaseStarted {

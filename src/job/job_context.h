@@ -80,6 +80,7 @@ struct JobContext {
   Clock::time_point start_time = Clock::now();
 
   bool resumed = false;                   // found in the store: replayed from its records
+  std::vector<std::string> recorded_log;  // resumed: the lines earlier sessions logged
   std::string start;                      // the commit the bisection started from (it crashed)
   std::optional<vcs::CommitGraph> graph;  // the range, once known
   std::vector<std::string> range_goods;   // its old ends

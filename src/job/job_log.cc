@@ -25,7 +25,16 @@ void JobLog::line(const std::string& text) {
     if (terminal_ && !status_.empty()) std::fputs(status_.c_str(), out_);
     std::fflush(out_);
   }
-  if (file_ != nullptr) {
+  // A resumed job replays its log: lines the file already holds from earlier sessions are not
+  // written again, so that the file keeps the job's log once.
+  const bool replayed = replay_at_ < replay_.size() && replay_[replay_at_] == text;
+  if (replayed) {
+    ++replay_at_;
+  } else {
+    replay_.clear();
+    replay_at_ = 0;
+  }
+  if (file_ != nullptr && !replayed) {
     std::fputs(text.c_str(), file_);
     std::fputc('\n', file_);
     std::fflush(file_);

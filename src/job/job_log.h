@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -32,6 +33,13 @@ class JobLog {
     line(fmt::format(format, std::forward<Args>(args)...));
   }
 
+  // The lines earlier sessions of this job logged: while the job replays them they go to the
+  // console only, not to the file again.
+  void expect_replay(std::vector<std::string> lines) {
+    replay_ = std::move(lines);
+    replay_at_ = 0;
+  }
+
   // Replaces the live status line (no-op when not on a terminal).
   void status(const std::string& text);
   void clear_status();
@@ -43,6 +51,8 @@ class JobLog {
   bool terminal_ = false;
   std::string status_;
   std::function<void(const std::string&)> sink_;
+  std::vector<std::string> replay_;
+  std::size_t replay_at_ = 0;
 };
 
 // Go-style durations as syzbot prints them: "2h54m3s", "6m12.5s", "850ms".

@@ -22,6 +22,8 @@ void attach_log(EventBus& events, JobLog& log) {
   events.subscribe([&log, batch](const Event& event) {
     if (const auto* line = std::get_if<LogLine>(&event)) {
       log.line(line->text);
+    } else if (const auto* started = std::get_if<JobStarted>(&event)) {
+      log.expect_replay(started->recorded_log);
     } else if (const auto* started = std::get_if<BatchStarted>(&event)) {
       *batch = *started;
       log.status(status_text(*batch, 0));

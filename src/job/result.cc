@@ -101,7 +101,9 @@ BisectResult finish(JobContext& job, BisectResult result) {
     job.events.print("reproducer is flaky ({:.2f} repro chance estimate)",
                      job.strategy->repro_chance());
   }
-  if (job.strategy->reports_confidence()) {
+  // A job that failed before it had a range has no error probability to speak of.
+  const bool searched = job.graph || result.kind != BisectResult::Kind::error;
+  if (job.strategy->reports_confidence() && searched) {
     job.events.print("accumulated error probability: {:.2f}", 1 - job.strategy->confidence());
   }
   double total = seconds_since(job.start_time);

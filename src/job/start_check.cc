@@ -9,6 +9,15 @@ Result<TestedCommit> check_start(JobContext& job) {
   job.events.print("ensuring issue is reproducible on original commit {}", job.start);
   auto first = judge(job, job.start, Phase::start);
   if (!first) return first.error();
+  if (!first->built) {
+    // Say so: "the crash wasn't reproduced" would send the user after the reproducer.
+    std::string why = "build failed";
+    if (auto build = job.store.build(job.job.id, first->tree); build && *build) {
+      why = (*build)->error.empty() ? std::string(to_string((*build)->status)) : (*build)->error;
+    }
+    return make_error(
+        fmt::format("the original commit {} does not build: {}", short_hash(job.start), why));
+  }
   if (first->verdict() != Verdict::bad) {
     return make_error(fmt::format("the crash wasn't reproduced on the original commit {}",
                                   short_hash(job.start)));
