@@ -151,9 +151,9 @@ struct Presence {
 
 class Driver {
  public:
-  Driver(const BisectOptions& options, build::Builder& builder, run::Runner& runner, JobLog& log,
-         vcs::Repository repo, store::Store store, store::JobRecord job, std::string job_dir,
-         std::string repo_path, vcs::Worktree worktree,
+  Driver(const BisectOptions& options, builder::Builder& builder, runner::Runner& runner,
+         JobLog& log, vcs::Repository repo, store::Store store, store::JobRecord job,
+         std::string job_dir, std::string repo_path, vcs::Worktree worktree,
          std::unique_ptr<search::SearchStrategy> strategy, std::size_t slot_count)
       : options_(options),
         builder_(builder),
@@ -191,9 +191,9 @@ class Driver {
   Result<store::BuildRecord> build_commit(const std::string& commit, const std::string& tree,
                                           std::size_t slot,
                                           const std::string& compiler_commit = "");
-  Result<build::BuildRequest> prepare_build(const std::string& commit, std::size_t slot);
+  Result<builder::BuildRequest> prepare_build(const std::string& commit, std::size_t slot);
   Result<store::BuildRecord> record_build(const std::string& commit, const std::string& tree,
-                                          std::size_t slot, const build::BuildResult& built);
+                                          std::size_t slot, const builder::BuildResult& built);
   std::map<std::string, std::string> commit_env(const std::string& commit, std::size_t slot) const;
   std::string artifact_path(std::size_t slot) const;
   Result<std::optional<std::string>> release_walk(std::string& bad, BisectResult& result);
@@ -213,8 +213,8 @@ class Driver {
   nlohmann::json step_json(const TestedCommit& tested) const;
 
   const BisectOptions& options_;
-  build::Builder& builder_;
-  run::Runner& runner_;
+  builder::Builder& builder_;
+  runner::Runner& runner_;
   JobLog& log_;
   vcs::Repository repo_;
   store::Store store_;
@@ -297,12 +297,12 @@ Result<std::size_t> Driver::slot_for(const std::string& tree, const std::set<std
   return *pick;
 }
 
-Result<build::BuildRequest> Driver::prepare_build(const std::string& commit, std::size_t slot) {
+Result<builder::BuildRequest> Driver::prepare_build(const std::string& commit, std::size_t slot) {
   slots_[slot].built_tree.reset();
   if (Status checked_out = slots_[slot].worktree->checkout(commit); !checked_out.ok()) {
     return checked_out.error();
   }
-  build::BuildRequest request;
+  builder::BuildRequest request;
   request.checkout_dir = slots_[slot].worktree->dir();
   request.commit = commit;
   request.env = commit_env(commit, slot);
@@ -312,11 +312,12 @@ Result<build::BuildRequest> Driver::prepare_build(const std::string& commit, std
 
 // Records a build as soon as it ends.
 Result<store::BuildRecord> Driver::record_build(const std::string& commit, const std::string& tree,
-                                                std::size_t slot, const build::BuildResult& built) {
+                                                std::size_t slot,
+                                                const builder::BuildResult& built) {
   store::BuildRecord record;
   record.tree = tree;
   record.commit = commit;
-  record.status = std::string(build::to_string(built.status));
+  record.status = std::string(builder::to_string(built.status));
   record.signature = built.signature;
   record.compiler = built.compiler;
   record.duration_s = built.duration_s;
@@ -326,7 +327,7 @@ Result<store::BuildRecord> Driver::record_build(const std::string& commit, const
   if (Status stored = store_.put_build(job_.id, record); !stored.ok()) return stored.error();
   build_seconds_ += built.duration_s;
   builds_.insert(tree);
-  if (built.status == build::BuildResult::Status::ok) slots_[slot].built_tree = tree;
+  if (built.status == builder::BuildResult::Status::ok) slots_[slot].built_tree = tree;
   return record;
 }
 
@@ -348,7 +349,7 @@ Status Driver::build_in_parallel(const std::vector<std::string>& commits) {
     std::string commit;
     std::string tree;
     std::size_t slot = 0;
-    build::BuildRequest request;
+    builder::BuildRequest request;
   };
   std::vector<Pending> pending;
   std::set<std::size_t> busy;
@@ -367,14 +368,14 @@ Status Driver::build_in_parallel(const std::vector<std::string>& commits) {
     pending.push_back({commit, info->tree, *slot, std::move(*request)});
   }
   if (pending.size() < 2) return {};  // nothing to overlap: execute() builds as usual
-  std::vector<std::future<build::BuildResult>> futures;
+  std::vector<std::future<builder::BuildResult>> futures;
   for (Pending& one : pending) {
     futures.push_back(
         std::async(std::launch::async, [this, &one] { return builder_.build(one.request); }));
   }
   log_.print("building {} commits at once", pending.size());
   for (std::size_t i = 0; i < pending.size(); ++i) {
-    build::BuildResult built = futures[i].get();
+    builder::BuildResult built = futures[i].get();
     auto recorded = record_build(pending[i].commit, pending[i].tree, pending[i].slot, built);
     if (!recorded) return recorded.error();
   }
@@ -458,14 +459,14 @@ Result<TestedCommit> Driver::execute(const std::string& commit, const std::strin
   if (!missing.empty()) {
     std::size_t done = runs - missing.size();
     const std::string& dir = slots_[*slot].worktree->dir();
-    run::RunRequest request;
+    runner::RunRequest request;
     request.checkout_dir = dir;
     request.commit = commit;
     request.job_dir = slots_[*slot].job_dir;
     request.artifact = artifact_path(*slot);
     std::optional<Error> store_error;
     auto batch_start = Clock::now();
-    runner_.run(request, missing, [&](const run::ReproRun& run) {
+    runner_.run(request, missing, [&](const runner::ReproRun& run) {
       store::RunRecord record;
       record.tree = tested.tree;
       record.index = run.index;
@@ -1276,8 +1277,8 @@ std::string job_key(const BisectOptions& options, const std::string& repo_path,
 
 }  // namespace
 
-Result<BisectResult> run_bisect(const BisectOptions& options, build::Builder& builder,
-                                run::Runner& runner, JobLog& log) {
+Result<BisectResult> run_bisect(const BisectOptions& options, builder::Builder& builder,
+                                runner::Runner& runner, JobLog& log) {
   if (options.runs < 1) return make_error("--runs must be at least 1");
   if (options.parallel < 1 || options.parallel > 8) {
     return make_error("--parallel must be between 1 and 8");

@@ -30,7 +30,7 @@ struct JobRecord {
 struct BuildRecord {
   std::string tree;
   std::string commit;     // the commit it was built from
-  std::string status;     // build::to_string(BuildResult::Status)
+  std::string status;     // builder::to_string(BuildResult::Status)
   std::string signature;
   std::string compiler;
   double duration_s = 0;

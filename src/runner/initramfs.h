@@ -15,7 +15,7 @@
 
 #include "base/result.h"
 
-namespace culprit::run {
+namespace culprit::runner {
 
 inline constexpr std::string_view kBootedMarker = "culprit-init: booted";
 inline constexpr std::string_view kHeartbeatMarker = "culprit-init: runs so far:";
@@ -39,4 +39,4 @@ Result<std::string> build_init(const std::string& dir);
 Status make_initramfs(const std::string& init, const std::string& reproducer,
                       const std::string& staging_dir, const std::string& output);
 
-}  // namespace culprit::run
+}  // namespace culprit::runner

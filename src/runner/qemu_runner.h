@@ -1,5 +1,5 @@
 // QemuRunner: the kernel backend's test. Each run boots the commit's bzImage in its own QEMU VM
-// (KVM when /dev/kvm is usable, else TCG) with culprit's initramfs (run/initramfs.h), which runs
+// (KVM when /dev/kvm is usable, else TCG) with culprit's initramfs (runner/initramfs.h), which runs
 // the reproducer again and again for the run time and then reboots; up to `vms` VMs at once.
 //
 // The serial console is watched as it arrives:
@@ -21,9 +21,9 @@
 #include <vector>
 
 #include "base/result.h"
-#include "run/runner.h"
+#include "runner/runner.h"
 
-namespace culprit::run {
+namespace culprit::runner {
 
 enum class Accelerator { automatic, kvm, tcg };
 
@@ -96,4 +96,4 @@ class QemuRunner final : public Runner {
   mutable std::atomic<int> kvm_state_{0};  // 1: a KVM boot worked, -1: KVM failed, 0: not known
 };
 
-}  // namespace culprit::run
+}  // namespace culprit::runner

@@ -1,4 +1,4 @@
-#include "run/initramfs.h"
+#include "runner/initramfs.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -10,7 +10,7 @@
 
 #include "base/process.h"
 
-namespace culprit::run {
+namespace culprit::runner {
 namespace {
 
 namespace fs = std::filesystem;
@@ -210,4 +210,4 @@ Status make_initramfs(const std::string& init, const std::string& reproducer,
   return {};
 }
 
-}  // namespace culprit::run
+}  // namespace culprit::runner

@@ -1,4 +1,4 @@
-#include "run/qemu_runner.h"
+#include "runner/qemu_runner.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -23,11 +23,11 @@
 
 #include "base/interrupt.h"
 #include "base/process.h"
-#include "run/initramfs.h"
+#include "runner/initramfs.h"
 
 extern char** environ;
 
-namespace culprit::run {
+namespace culprit::runner {
 namespace {
 
 namespace fs = std::filesystem;
@@ -479,4 +479,4 @@ void QemuRunner::run(const RunRequest& request, std::span<const int> indices,
   for (std::thread& thread : threads) thread.join();
 }
 
-}  // namespace culprit::run
+}  // namespace culprit::runner
