@@ -14,6 +14,7 @@
 #include "base/sha256.h"
 #include "builder/compiler_table.h"
 #include "builder/kernel_builder.h"
+#include "runner/initramfs.h"
 #include "runner/qemu_runner.h"
 
 namespace culprit::cli {

@@ -19,6 +19,7 @@
 #include "search/strategy.h"
 #include "search/verdict_policy.h"
 #include "store/store.h"
+#include "vcs/diff_classify.h"
 #include "vcs/recipients.h"
 #include "vcs/repository.h"
 #include "vcs/revert.h"
