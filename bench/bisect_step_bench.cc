@@ -7,10 +7,13 @@
 #include <vector>
 
 #include "search/bisector.h"
-#include "search/synthetic_history.h"
+#include "support/synthetic_history.h"
 
 namespace culprit::search {
 namespace {
+
+using testing::make_synthetic_history;
+using testing::SyntheticHistoryOptions;
 
 constexpr std::size_t kCommits = 1'000'000;
 

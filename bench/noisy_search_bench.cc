@@ -1,8 +1,8 @@
 // Simulator benchmark of the search strategies on flaky reproducers (not a Google Benchmark: it
 // prints a table). Drives the real strategies (search::make_search_strategy) through the same
-// interface as the driver, on generated Linux-like histories (search/synthetic_history.h) with a
-// random culprit, a reproducer that fires with probability p where the bug is present and an
-// unrelated crash (another title) with probability f on every run.
+// interface as the driver, on generated Linux-like histories (tests/support/synthetic_history.h)
+// with a random culprit, a reproducer that fires with probability p where the bug is present and
+// an unrelated crash (another title) with probability f on every run.
 //
 // Cost model (syzbot's logs): a build takes B = 6 min, a batch of up to 10 runs R = 5 min (10 VMs
 // in parallel). With --parallel K the builds of one round run at the same time, their batches one
@@ -23,12 +23,14 @@
 
 #include "search/bayes_strategy.h"
 #include "search/strategy.h"
-#include "search/synthetic_history.h"
+#include "support/synthetic_history.h"
 
 namespace {
 
 using culprit::RunOutcome;
 using namespace culprit::search;
+using culprit::testing::make_synthetic_history;
+using culprit::testing::SyntheticHistoryOptions;
 
 constexpr double kBuildMinutes = 6;
 constexpr double kBatchMinutes = 5;

@@ -7,11 +7,11 @@
 #include <fmt/format.h>
 
 #include "base/interrupt.h"
-#include "build/command_builder.h"
+#include "builder/command_builder.h"
 #include "cli/kernel_options.h"
 #include "cli/subcommand.h"
 #include "job/bisect_job.h"
-#include "run/command_runner.h"
+#include "runner/command_runner.h"
 
 namespace culprit::cli {
 
@@ -55,8 +55,8 @@ int run_bisect_command(BisectFlags& flags) {
     std::fprintf(stderr, "culprit: cannot write log file %s\n", flags.log_path.c_str());
     return 1;
   }
-  std::unique_ptr<build::Builder> builder;
-  std::unique_ptr<run::Runner> runner;
+  std::unique_ptr<builder::Builder> builder;
+  std::unique_ptr<runner::Runner> runner;
   if (flags.kernel.enabled) {
     auto backend = make_kernel_backend(options, flags.kernel, log);
     if (!backend) {
@@ -68,17 +68,17 @@ int run_bisect_command(BisectFlags& flags) {
   } else {
     options.backend_key = fmt::format("command\nbuild={}\ntest={}\nartifact={}",
                                       flags.build_command, flags.test_command, options.artifact);
-    build::CommandBuildConfig build_config;
+    builder::CommandBuildConfig build_config;
     build_config.command = flags.build_command;
     build_config.artifact = options.artifact;
     build_config.timeout = std::chrono::seconds(flags.build_timeout_s);
-    builder = std::make_unique<build::CommandBuilder>(build_config);
+    builder = std::make_unique<builder::CommandBuilder>(build_config);
 
-    run::CommandRunConfig run_config;
+    runner::CommandRunConfig run_config;
     run_config.command = flags.test_command;
     run_config.timeout = std::chrono::seconds(flags.test_timeout_s);
     run_config.jobs = flags.jobs;
-    runner = std::make_unique<run::CommandRunner>(run_config);
+    runner = std::make_unique<runner::CommandRunner>(run_config);
   }
   // SIGUSR1: stop between runs, record the job as cancelled (exit 4); running it again resumes.
   auto cancel = std::make_shared<job::CancelToken>();

@@ -12,9 +12,10 @@
 
 #include "base/process.h"
 #include "base/sha256.h"
-#include "build/compiler_table.h"
-#include "build/kernel_builder.h"
-#include "run/qemu_runner.h"
+#include "builder/compiler_table.h"
+#include "builder/kernel_builder.h"
+#include "runner/initramfs.h"
+#include "runner/qemu_runner.h"
 
 namespace culprit::cli {
 namespace {
@@ -73,7 +74,7 @@ Status check_config(const std::string& repo, const std::string& config, const st
     return make_error(fmt::format("not a kernel config: {} has no CONFIG_ lines", config));
   }
   std::error_code ec;
-  if (!build::check_kernel_tree(repo).ok() || fs::exists(fs::path(repo) / ".config", ec) ||
+  if (!builder::check_kernel_tree(repo).ok() || fs::exists(fs::path(repo) / ".config", ec) ||
       fs::exists(fs::path(repo) / "include/config", ec)) {
     return {};
   }
@@ -91,18 +92,18 @@ Status check_config(const std::string& repo, const std::string& config, const st
   std::string result = read_text((fs::path(scratch) / ".config").string());
   fs::remove_all(scratch, ec);
   if (!succeeded(configured)) {
-    std::vector<std::string> cause = build::build_root_cause(configured->output, 5);
+    std::vector<std::string> cause = builder::build_root_cause(configured->output, 5);
     return make_error(fmt::format("make olddefconfig rejects {}: {}", config,
                                   cause.empty()
                                       ? "exit status " + std::to_string(configured->exit_status)
                                       : fmt::format("{}", fmt::join(cause, "; "))));
   }
-  for (const std::string& option : build::required_boot_options()) {
-    if (build::config_value(result, option) != "y") {
+  for (const std::string& option : builder::required_boot_options()) {
+    if (builder::config_value(result, option) != "y") {
       return make_error(fmt::format(
           "config {} gives no CONFIG_{}=y after make olddefconfig; culprit's VMs need it "
           "(with {})",
-          config, option, fmt::join(build::required_boot_options(), ", ")));
+          config, option, fmt::join(builder::required_boot_options(), ", ")));
     }
   }
   return {};
@@ -246,13 +247,13 @@ Result<KernelBackend> make_kernel_backend(job::BisectOptions& options, const Ker
   }
   Result<int> memory_mb = parse_memory_mb(flags.vm_memory);
   if (!memory_mb) return memory_mb.error();
-  std::optional<build::CompilerTable> compilers;
+  std::optional<builder::CompilerTable> compilers;
   if (!flags.compilers.empty()) {
-    auto table = build::CompilerTable::load(flags.compilers);
+    auto table = builder::CompilerTable::load(flags.compilers);
     if (!table) return table.error();
     compilers = std::move(*table);
   }
-  if (Status qemu = run::check_qemu("qemu-system-x86_64"); !qemu.ok()) return qemu.error();
+  if (Status qemu = runner::check_qemu("qemu-system-x86_64"); !qemu.ok()) return qemu.error();
   if (Status tree = check_kernel_repo(options.repo, options.bad); !tree.ok()) return tree.error();
 
   const std::string work_dir = options.state_path + ".d";
@@ -262,12 +263,12 @@ Result<KernelBackend> make_kernel_backend(job::BisectOptions& options, const Ker
   }
 
   log.print("building reproducer {}", flags.repro.empty() ? flags.repro_bin : flags.repro);
-  auto files = run::prepare_vm_files(work_dir + "/vm", flags.repro, flags.repro_bin);
+  auto files = runner::prepare_vm_files(work_dir + "/vm", flags.repro, flags.repro_bin);
   if (!files) return files.error();
 
-  run::QemuRunConfig run_config;
-  run_config.kernel_image = [](const run::RunRequest& request) {
-    return build::KernelBuilder::image_path(request.job_dir, request.checkout_dir);
+  runner::QemuRunConfig run_config;
+  run_config.kernel_image = [](const runner::RunRequest& request) {
+    return builder::KernelBuilder::image_path(request.job_dir, request.checkout_dir);
   };
   run_config.initramfs = files->initramfs;
   run_config.memory_mb = *memory_mb;
@@ -275,22 +276,22 @@ Result<KernelBackend> make_kernel_backend(job::BisectOptions& options, const Ker
   run_config.boot_timeout = std::chrono::seconds(flags.boot_timeout_s);
   run_config.no_output_timeout = std::chrono::seconds(flags.no_output_timeout_s);
   run_config.cmdline = flags.cmdline;
-  run_config.accelerator = flags.accelerator == "kvm"   ? run::Accelerator::kvm
-                           : flags.accelerator == "tcg" ? run::Accelerator::tcg
-                                                        : run::Accelerator::automatic;
+  run_config.accelerator = flags.accelerator == "kvm"   ? runner::Accelerator::kvm
+                           : flags.accelerator == "tcg" ? runner::Accelerator::tcg
+                                                        : runner::Accelerator::automatic;
   int wanted_vms = flags.vms > 0 ? flags.vms : cpu_count();
-  long available = run::available_memory_mb();
-  run_config.vms = run::vms_that_fit(wanted_vms, *memory_mb, available);
+  long available = runner::available_memory_mb();
+  run_config.vms = runner::vms_that_fit(wanted_vms, *memory_mb, available);
   if (run_config.vms < wanted_vms) {
     log.print("not enough memory for {} VMs of {} MiB ({} MiB available): using {} VMs", wanted_vms,
               *memory_mb, available, run_config.vms);
   }
-  bool kvm = run_config.accelerator == run::Accelerator::kvm ||
-             (run_config.accelerator == run::Accelerator::automatic && run::kvm_usable());
+  bool kvm = run_config.accelerator == runner::Accelerator::kvm ||
+             (run_config.accelerator == runner::Accelerator::automatic && runner::kvm_usable());
   log.print("VMs: {} at once, {} MiB each, {}; kernel command line: {}", run_config.vms, *memory_mb,
-            kvm ? "KVM (TCG if KVM does not boot)" : "TCG", run::kernel_cmdline(run_config));
+            kvm ? "KVM (TCG if KVM does not boot)" : "TCG", runner::kernel_cmdline(run_config));
 
-  build::KernelBuildConfig build_config;
+  builder::KernelBuildConfig build_config;
   build_config.repo = options.repo;
   build_config.config_path = fs::absolute(flags.config, ec).string();
   build_config.compilers = std::move(compilers);
@@ -307,8 +308,8 @@ Result<KernelBackend> make_kernel_backend(job::BisectOptions& options, const Ker
       flags.run_time_s, flags.cmdline, flags.compilers.empty() ? "" : file_digest(flags.compilers));
 
   KernelBackend backend;
-  backend.builder = std::make_unique<build::KernelBuilder>(std::move(build_config));
-  backend.runner = std::make_unique<run::QemuRunner>(std::move(run_config));
+  backend.builder = std::make_unique<builder::KernelBuilder>(std::move(build_config));
+  backend.runner = std::make_unique<runner::QemuRunner>(std::move(run_config));
   return backend;
 }
 

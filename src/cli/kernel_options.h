@@ -20,10 +20,10 @@
 #include <string>
 
 #include "base/result.h"
-#include "build/builder.h"
+#include "builder/builder.h"
 #include "job/bisect_job.h"
 #include "job/job_log.h"
-#include "run/runner.h"
+#include "runner/runner.h"
 
 namespace culprit::cli {
 
@@ -59,8 +59,8 @@ Result<int> parse_memory_mb(const std::string& text);
 // bootable, a reproducer that compiles, qemu installed, memory for the VMs), builds the
 // reproducer and the initramfs, and fills `options.backend_key`. Logs what it does.
 struct KernelBackend {
-  std::unique_ptr<build::Builder> builder;
-  std::unique_ptr<run::Runner> runner;
+  std::unique_ptr<builder::Builder> builder;
+  std::unique_ptr<runner::Runner> runner;
 };
 Result<KernelBackend> make_kernel_backend(job::BisectOptions& options, const KernelFlags& flags,
                                           job::JobLog& log);

@@ -79,7 +79,7 @@ int exit_status(BisectResult::Kind kind) {
   return 1;
 }
 
-JobContext::JobContext(const BisectOptions& options, build::Builder& builder, run::Runner& runner,
+JobContext::JobContext(const BisectOptions& options, builder::Builder& builder, runner::Runner& runner,
                        EventBus& events, vcs::Repository repo, store::Store store,
                        store::JobRecord job, std::string job_dir, std::string repo_path,
                        vcs::Worktree worktree, std::unique_ptr<search::SearchStrategy> strategy)
@@ -197,15 +197,15 @@ std::string job_key(const BisectOptions& options, const std::string& repo_path,
 
 }  // namespace
 
-Result<BisectResult> run_bisect(const BisectOptions& options, build::Builder& builder,
-                                run::Runner& runner, JobLog& log) {
+Result<BisectResult> run_bisect(const BisectOptions& options, builder::Builder& builder,
+                                runner::Runner& runner, JobLog& log) {
   EventBus events;
   attach_log(events, log);
   return run_bisect(options, builder, runner, events);
 }
 
-Result<BisectResult> run_bisect(const BisectOptions& options, build::Builder& builder,
-                                run::Runner& runner, EventBus& events) {
+Result<BisectResult> run_bisect(const BisectOptions& options, builder::Builder& builder,
+                                runner::Runner& runner, EventBus& events) {
   if (options.runs < 1) return make_error("--runs must be at least 1");
   if (options.parallel < 1 || options.parallel > 8) {
     return make_error("--parallel must be between 1 and 8");

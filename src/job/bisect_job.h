@@ -25,11 +25,11 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
-#include "build/builder.h"
+#include "builder/builder.h"
 #include "job/cancel_token.h"
 #include "job/events.h"
 #include "job/job_log.h"
-#include "run/runner.h"
+#include "runner/runner.h"
 #include "search/strategy.h"
 
 namespace culprit::job {
@@ -89,10 +89,10 @@ int exit_status(BisectResult::Kind kind);
 // Runs a whole bisection. Returns an Error for bad input found before anything was recorded (not a
 // repository, unknown revision, a state file of another job); later failures come back as a
 // BisectResult of kind error, with everything recorded so far kept in the store.
-Result<BisectResult> run_bisect(const BisectOptions& options, build::Builder& builder,
-                                run::Runner& runner, JobLog& log);
+Result<BisectResult> run_bisect(const BisectOptions& options, builder::Builder& builder,
+                                runner::Runner& runner, JobLog& log);
 // The same, telling `events`' subscribers (the caller's) what happens instead of a JobLog.
-Result<BisectResult> run_bisect(const BisectOptions& options, build::Builder& builder,
-                                run::Runner& runner, EventBus& events);
+Result<BisectResult> run_bisect(const BisectOptions& options, builder::Builder& builder,
+                                runner::Runner& runner, EventBus& events);
 
 }  // namespace culprit::job

@@ -54,13 +54,13 @@ Result<std::size_t> slot_for(JobContext& job, const std::string& tree,
   return job.slots.slot_for(tree, busy, kept_trees(job));
 }
 
-Result<build::BuildRequest> prepare_build(JobContext& job, const std::string& commit,
+Result<builder::BuildRequest> prepare_build(JobContext& job, const std::string& commit,
                                           std::size_t slot) {
   job.slots[slot].built_tree.reset();
   if (Status checked_out = job.slots[slot].worktree->checkout(commit); !checked_out.ok()) {
     return checked_out.error();
   }
-  build::BuildRequest request;
+  builder::BuildRequest request;
   request.checkout_dir = job.slots[slot].worktree->dir();
   request.commit = commit;
   request.env = commit_env(job, commit, slot);
@@ -68,15 +68,15 @@ Result<build::BuildRequest> prepare_build(JobContext& job, const std::string& co
   return request;
 }
 
-BuildStatus status_of(build::BuildResult::Status status) {
+BuildStatus status_of(builder::BuildResult::Status status) {
   switch (status) {
-    case build::BuildResult::Status::ok:
+    case builder::BuildResult::Status::ok:
       return BuildStatus::ok;
-    case build::BuildResult::Status::failed:
+    case builder::BuildResult::Status::failed:
       return BuildStatus::failed;
-    case build::BuildResult::Status::timed_out:
+    case builder::BuildResult::Status::timed_out:
       return BuildStatus::timed_out;
-    case build::BuildResult::Status::infra_error:
+    case builder::BuildResult::Status::infra_error:
       return BuildStatus::infra_error;
   }
   return BuildStatus::infra_error;
@@ -85,7 +85,7 @@ BuildStatus status_of(build::BuildResult::Status status) {
 // Records a build as soon as it ends. Its time is billed to the batch that uses it (evaluate).
 Result<store::BuildRecord> record_build(JobContext& job, const std::string& commit,
                                         const std::string& tree, std::size_t slot,
-                                        const build::BuildResult& built) {
+                                        const builder::BuildResult& built) {
   store::BuildRecord record;
   record.tree = tree;
   record.commit = commit;
@@ -139,7 +139,7 @@ void bill_build(JobContext& job, TestedCommit& tested, const store::BuildRecord&
 }
 
 // The console parser's name for a run, stored with it so that nothing parses the console again.
-store::RunRecord run_record(const std::string& tree, const run::ReproRun& run) {
+store::RunRecord run_record(const std::string& tree, const runner::ReproRun& run) {
   store::RunRecord record;
   record.tree = tree;
   record.index = run.index;
@@ -242,7 +242,7 @@ Result<TestedCommit> evaluate(JobContext& job, const std::string& commit, Phase 
   if (!build->signature.empty()) job.events.print("kernel signature: {}", build->signature);
   if (!missing.empty()) {
     int done = runs - static_cast<int>(missing.size());
-    run::RunRequest request;
+    runner::RunRequest request;
     request.checkout_dir = job.slots[*slot].worktree->dir();
     request.commit = commit;
     request.job_dir = job.slots[*slot].job_dir;
@@ -250,7 +250,7 @@ Result<TestedCommit> evaluate(JobContext& job, const std::string& commit, Phase 
     request.stop_requested = [&job] { return job.cancel_requested(); };
     std::optional<Error> store_error;
     auto batch_start = Clock::now();
-    job.runner.run(request, missing, [&](const run::ReproRun& run) {
+    job.runner.run(request, missing, [&](const runner::ReproRun& run) {
       store::RunRecord record = run_record(tested.tree, run);
       if (Status stored = job.store.put_run(job.job.id, record); !stored.ok() && !store_error) {
         store_error = stored.error();
@@ -296,7 +296,7 @@ Status build_in_parallel(JobContext& job, const std::vector<std::string>& commit
     std::string commit;
     std::string tree;
     std::size_t slot = 0;
-    build::BuildRequest request;
+    builder::BuildRequest request;
   };
   std::vector<Pending> pending;
   std::set<std::size_t> busy;
@@ -317,7 +317,7 @@ Status build_in_parallel(JobContext& job, const std::vector<std::string>& commit
     pending.push_back({commit, info->tree, *slot, std::move(*request)});
   }
   if (pending.size() < 2) return {};  // nothing to overlap: evaluate() builds as usual
-  std::vector<std::future<build::BuildResult>> futures;
+  std::vector<std::future<builder::BuildResult>> futures;
   for (Pending& one : pending) {
     futures.push_back(
         std::async(std::launch::async, [&job, &one] { return job.builder.build(one.request); }));
@@ -326,7 +326,7 @@ Status build_in_parallel(JobContext& job, const std::vector<std::string>& commit
   // Every build is waited for (and recorded) before the first error is returned.
   std::optional<Error> first_error;
   for (std::size_t i = 0; i < pending.size(); ++i) {
-    build::BuildResult built = futures[i].get();
+    builder::BuildResult built = futures[i].get();
     auto recorded = record_build(job, pending[i].commit, pending[i].tree, pending[i].slot, built);
     if (!recorded && !first_error) first_error = recorded.error();
     // Billed to the batch that runs it (evaluate), once: the builds ran at the same time.

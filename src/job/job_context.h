@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "build/builder.h"
+#include "builder/builder.h"
 #include "job/bisect_job.h"
 #include "job/build_slots.h"
 #include "job/events.h"
-#include "run/runner.h"
+#include "runner/runner.h"
 #include "search/bug_evidence.h"
 #include "search/strategy.h"
 #include "store/store.h"
@@ -61,14 +61,14 @@ struct SearchProgress {
 };
 
 struct JobContext {
-  JobContext(const BisectOptions& options, build::Builder& builder, run::Runner& runner,
+  JobContext(const BisectOptions& options, builder::Builder& builder, runner::Runner& runner,
              EventBus& events, vcs::Repository repo, store::Store store, store::JobRecord job,
              std::string job_dir, std::string repo_path, vcs::Worktree worktree,
              std::unique_ptr<search::SearchStrategy> strategy);
 
   const BisectOptions& options;
-  build::Builder& builder;
-  run::Runner& runner;
+  builder::Builder& builder;
+  runner::Runner& runner;
   EventBus& events;
   vcs::Repository repo;
   store::Store store;

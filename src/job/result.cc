@@ -4,6 +4,7 @@
 
 #include "job/phases.h"
 #include "search/release_tags.h"
+#include "vcs/diff_classify.h"
 #include "vcs/recipients.h"
 
 namespace culprit::job {

@@ -1,5 +1,6 @@
-// Demangling of the C++ and Rust symbols that appear in kernel stack traces (Rust drivers, C++
-// test modules). Titles use the readable name without parameter lists.
+// Demangling (report/demangle.h): titles use the readable name without parameter lists.
+#include "report/demangle.h"
+
 #include <cxxabi.h>
 
 #include <cstdlib>
@@ -7,8 +8,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include "report/regex_util.h"
 
 namespace culprit::report {
 namespace {

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "report/demangle.h"
 #include "report/literal_scanner.h"
 #include "report/oops_table.h"
 #include "report/regex_util.h"
@@ -806,6 +807,12 @@ std::optional<CrashReport> parse_suffix(std::string_view log) {
 
 bool contains_crash(std::string_view log) {
   return find_first_oops(log).has_value();
+}
+
+bool starts_crash_report(std::string_view line) {
+  const CompiledRules& rules = compiled();
+  return std::any_of(rules.kinds.begin(), rules.kinds.end(),
+                     [&](const CompiledKind& kind) { return line_starts_oops(line, kind); });
 }
 
 std::optional<CrashReport> parse_first(std::string_view log, std::size_t from) {

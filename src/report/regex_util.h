@@ -28,8 +28,4 @@ inline bool contains_match(const RE2* re, std::string_view text) {
   return re != nullptr && RE2::PartialMatch(text, *re);
 }
 
-// Rewrites a mangled C++ (_Z...) or Rust v0 (_R...) symbol into a readable name without
-// parameters; other names are returned unchanged.
-std::string demangle_symbol(std::string_view name);
-
 }  // namespace culprit::report

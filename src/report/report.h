@@ -46,6 +46,12 @@ struct CrashReport {
 // True if the log contains any line that starts a crash report (one multi-pattern scan).
 bool contains_crash(std::string_view log);
 
+// Whether one console line (without its line end) starts a crash report, by the oops table: it
+// holds the header of a kind of report ("BUG:", "WARNING:", "Kernel panic", ...) and is none of
+// that kind's known harmless lines. The parser's own test for a report's first line, for callers
+// that watch a console line by line as it arrives.
+bool starts_crash_report(std::string_view line);
+
 // The first crash report found at or after byte offset `from` of `log`, if any. Offsets in the
 // result are relative to the whole `log`.
 std::optional<CrashReport> parse_first(std::string_view log, std::size_t from = 0);

@@ -5,7 +5,8 @@
 //
 // Two strategies exist, selected by `--strategy`:
 //   classic  git bisect's stepping (search::Bisector) with syzbot's verdict rule
-//            (search::VerdictPolicy "classic"): one verdict per commit, never revisited.
+//            (search::VerdictPolicy "classic"): one verdict per commit, never revisited
+//            (search/classic_strategy.h).
 //   bayes    a posterior over "commit c is the culprit" for every candidate plus "the culprit is
 //            older than the range", updated by every run; the next tests are the ones with the most
 //            expected information per unit of cost (search/bayes_strategy.h).

@@ -5,14 +5,14 @@
 
 #include <filesystem>
 
-#include "build/compiler_table.h"
-#include "build/kernel_builder.h"
+#include "builder/compiler_table.h"
+#include "builder/kernel_builder.h"
 #include "support/test_support.h"
 
 namespace culprit::testing {
 namespace {
 
-using build::CompilerTable;
+using builder::CompilerTable;
 
 TEST(CompilerTableTest, PicksTheEntryOfTheNewestReachableRelease) {
   auto table = CompilerTable::parse(R"(# release  compiler
@@ -75,26 +75,26 @@ TEST(KernelBuildTest, RootCauseIsTheCompilersErrorLines) {
   CommandOutput made =
       run_command({"make", "CFLAGS=-Werror=implicit-function-declaration"}, dir.path());
   ASSERT_NE(made.exit_status, 0) << made.output;
-  std::vector<std::string> cause = build::build_root_cause(made.output);
+  std::vector<std::string> cause = builder::build_root_cause(made.output);
   ASSERT_FALSE(cause.empty()) << made.output;
   EXPECT_NE(cause[0].find("In function"), std::string::npos) << cause[0];
   ASSERT_GE(cause.size(), 2u);
   EXPECT_NE(cause[1].find("broken.c:4"), std::string::npos) << cause[1];
   EXPECT_NE(cause[1].find("error:"), std::string::npos) << cause[1];
   for (const std::string& line : cause) EXPECT_FALSE(line.starts_with("make")) << line;
-  EXPECT_FALSE(build::killed_for_memory(made.output));
+  EXPECT_FALSE(builder::killed_for_memory(made.output));
 }
 
 TEST(KernelBuildTest, RootCauseIsBoundedAndFallsBackToMakeLines) {
   std::string output;
   for (int i = 0; i < 50; ++i) output += "x.c:" + std::to_string(i) + ": error: bad\n";
-  EXPECT_EQ(build::build_root_cause(output).size(), 20u);
-  EXPECT_EQ(build::build_root_cause(output, 3).size(), 3u);
-  auto weak = build::build_root_cause("  CC x.o\nmake[2]: *** [x.o] Error 1\n");
+  EXPECT_EQ(builder::build_root_cause(output).size(), 20u);
+  EXPECT_EQ(builder::build_root_cause(output, 3).size(), 3u);
+  auto weak = builder::build_root_cause("  CC x.o\nmake[2]: *** [x.o] Error 1\n");
   ASSERT_EQ(weak.size(), 1u);
   EXPECT_EQ(weak[0], "make[2]: *** [x.o] Error 1");
-  EXPECT_TRUE(build::build_root_cause("  CC x.o\n  LD vmlinux\n").empty());
-  EXPECT_TRUE(build::killed_for_memory(
+  EXPECT_TRUE(builder::build_root_cause("  CC x.o\n  LD vmlinux\n").empty());
+  EXPECT_TRUE(builder::killed_for_memory(
       "gcc: fatal error: Killed signal terminated program cc1\ncompilation terminated.\n"));
 }
 
@@ -104,20 +104,21 @@ TEST(KernelBuildTest, ReadsCompilerLineAndConfigValues) {
   write_file(dir / "include/generated/compile.h",
              "#define UTS_MACHINE \"x86_64\"\n#define LINUX_COMPILE_BY \"culprit\"\n"
              "#define LINUX_COMPILER\t\t\"gcc (Debian 12.2.0-14) 12.2.0, GNU ld 2.40\"\n");
-  EXPECT_EQ(build::kernel_compiler_line(dir.path()), "gcc (Debian 12.2.0-14) 12.2.0, GNU ld 2.40");
-  EXPECT_EQ(build::kernel_compiler_line(dir / "nothing"), "");
+  EXPECT_EQ(builder::kernel_compiler_line(dir.path()),
+            "gcc (Debian 12.2.0-14) 12.2.0, GNU ld 2.40");
+  EXPECT_EQ(builder::kernel_compiler_line(dir / "nothing"), "");
   std::string config =
       "CONFIG_64BIT=y\n# CONFIG_SMP is not set\nCONFIG_NR_CPUS=1\n"
       "CONFIG_LOCALVERSION=\"-x\"\n";
-  EXPECT_EQ(build::config_value(config, "64BIT"), "y");
-  EXPECT_EQ(build::config_value(config, "NR_CPUS"), "1");
-  EXPECT_EQ(build::config_value(config, "LOCALVERSION"), "\"-x\"");
-  EXPECT_FALSE(build::config_value(config, "SMP").has_value());
-  EXPECT_FALSE(build::config_value(config, "64").has_value());
+  EXPECT_EQ(builder::config_value(config, "64BIT"), "y");
+  EXPECT_EQ(builder::config_value(config, "NR_CPUS"), "1");
+  EXPECT_EQ(builder::config_value(config, "LOCALVERSION"), "\"-x\"");
+  EXPECT_FALSE(builder::config_value(config, "SMP").has_value());
+  EXPECT_FALSE(builder::config_value(config, "64").has_value());
 }
 
 TEST(KernelBuildTest, BuildFoldersFollowTheCheckoutFolder) {
-  using build::KernelBuilder;
+  using builder::KernelBuilder;
   EXPECT_EQ(KernelBuilder::build_dir("/j/job-1", "/j/job-1/checkout"), "/j/job-1/build");
   EXPECT_EQ(KernelBuilder::build_dir("/j/job-1/slot-2", "/j/job-1/checkout-2"),
             "/j/job-1/slot-2/build-checkout-2");
@@ -130,18 +131,18 @@ TEST(KernelBuildTest, ANonKernelTreeFailsTheBuildNamingWhatIsMissing) {
   std::filesystem::create_directories(dir / "job/checkout");
   write_file(dir / "job/checkout/Makefile", "all:\n");
   write_file(dir / "config", "CONFIG_64BIT=y\n");
-  EXPECT_EQ(build::check_kernel_tree(dir / "job/checkout").error().message,
+  EXPECT_EQ(builder::check_kernel_tree(dir / "job/checkout").error().message,
             "not a Linux kernel tree: " + (dir / "job/checkout") + " has no Kconfig");
 
-  build::KernelBuildConfig config;
+  builder::KernelBuildConfig config;
   config.config_path = dir / "config";
-  build::KernelBuilder builder(config);
-  build::BuildRequest request;
+  builder::KernelBuilder builder(config);
+  builder::BuildRequest request;
   request.checkout_dir = dir / "job/checkout";
   request.commit = std::string(40, 'a');
   request.job_dir = dir / "job";
-  build::BuildResult result = builder.build(request);
-  EXPECT_EQ(result.status, build::BuildResult::Status::failed);
+  builder::BuildResult result = builder.build(request);
+  EXPECT_EQ(result.status, builder::BuildResult::Status::failed);
   EXPECT_NE(result.error.find("not a Linux kernel tree"), std::string::npos) << result.error;
 }
 
@@ -164,20 +165,20 @@ TEST(KernelBuildTest, FailedMakeKeepsRootCauseLogAndConfig) {
       "\t@echo \"lib/cmdline.c:61:15: error: 'cur' undeclared (first use in this function)\"\n"
       "\t@false\n");
   std::string config_text;
-  for (const std::string& option : build::required_boot_options()) {
+  for (const std::string& option : builder::required_boot_options()) {
     config_text += "CONFIG_" + option + "=y\n";
   }
   write_file(dir / "config", config_text);
-  build::KernelBuildConfig config;
+  builder::KernelBuildConfig config;
   config.config_path = dir / "config";
   config.jobs = 1;
-  build::KernelBuilder builder(config);
-  build::BuildRequest request;
+  builder::KernelBuilder builder(config);
+  builder::BuildRequest request;
   request.checkout_dir = tree;
   request.commit = "0123456789abcdef0123456789abcdef01234567";
   request.job_dir = dir / "job";
-  build::BuildResult result = builder.build(request);
-  EXPECT_EQ(result.status, build::BuildResult::Status::failed);
+  builder::BuildResult result = builder.build(request);
+  EXPECT_EQ(result.status, builder::BuildResult::Status::failed);
   EXPECT_EQ(result.error,
             "lib/cmdline.c:61:15: error: 'cur' undeclared (first use in this function)");
   EXPECT_EQ(result.log_tail, "lib/cmdline.c: In function 'get_option':\n" + result.error);

@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "build/kernel_builder.h"
+#include "builder/kernel_builder.h"
 #include "support/test_support.h"
 
 namespace culprit::testing {
@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 
 std::string good_config() {
   std::string text;
-  for (const std::string& option : build::required_boot_options()) {
+  for (const std::string& option : builder::required_boot_options()) {
     text += "CONFIG_" + option + "=y\n";
   }
   return text;

@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "run/initramfs.h"
-#include "run/qemu_runner.h"
+#include "runner/initramfs.h"
+#include "runner/qemu_runner.h"
 #include "support/test_support.h"
 
 namespace culprit::testing {
@@ -19,9 +19,9 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(InitramfsTest, InitSourceCarriesTheMarkersTheRunnerWatches) {
-  std::string_view source = run::init_source();
-  for (std::string_view marker :
-       {run::kBootedMarker, run::kHeartbeatMarker, run::kDoneMarker, run::kRunTimeParameter}) {
+  std::string_view source = runner::init_source();
+  for (std::string_view marker : {runner::kBootedMarker, runner::kHeartbeatMarker,
+                                  runner::kDoneMarker, runner::kRunTimeParameter}) {
     EXPECT_NE(source.find(marker), std::string_view::npos) << marker;
   }
   EXPECT_EQ(source.find('@'), std::string_view::npos);  // every placeholder replaced
@@ -30,7 +30,7 @@ TEST(InitramfsTest, InitSourceCarriesTheMarkersTheRunnerWatches) {
 TEST(InitramfsTest, ArchiveHoldsInitReproducerAndMountPoints) {
   TempDir dir;
   write_file(dir / "repro.c", "int main(void) { return 0; }\n");
-  auto files = run::prepare_vm_files(dir / "vm", dir / "repro.c", "");
+  auto files = runner::prepare_vm_files(dir / "vm", dir / "repro.c", "");
   ASSERT_TRUE(files.ok()) << files.error().message;
   // Both programs are static executables (the initramfs has no libc).
   for (const std::string& binary : {files->init, files->reproducer}) {
@@ -61,7 +61,7 @@ TEST(InitramfsTest, ArchiveHoldsInitReproducerAndMountPoints) {
 TEST(InitramfsTest, ReproducerThatDoesNotCompileIsAClearError) {
   TempDir dir;
   write_file(dir / "repro.c", "int main(void) { return undefined_thing; }\n");
-  auto files = run::prepare_vm_files(dir / "vm", dir / "repro.c", "");
+  auto files = runner::prepare_vm_files(dir / "vm", dir / "repro.c", "");
   ASSERT_FALSE(files.ok());
   const std::string& message = files.error().message;
   EXPECT_TRUE(message.starts_with("the reproducer does not compile: " + (dir / "repro.c")))
@@ -69,23 +69,23 @@ TEST(InitramfsTest, ReproducerThatDoesNotCompileIsAClearError) {
   EXPECT_NE(message.find("undefined_thing"), std::string::npos) << message;
   EXPECT_FALSE(fs::exists(dir / "vm/initramfs.cpio"));
 
-  auto missing = run::prepare_vm_files(dir / "vm", dir / "nope.c", "");
+  auto missing = runner::prepare_vm_files(dir / "vm", dir / "nope.c", "");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().message, "reproducer not found: " + (dir / "nope.c"));
-  auto missing_binary = run::prepare_vm_files(dir / "vm", "", dir / "nope");
+  auto missing_binary = runner::prepare_vm_files(dir / "vm", "", dir / "nope");
   ASSERT_FALSE(missing_binary.ok());
   EXPECT_EQ(missing_binary.error().message, "reproducer binary not found: " + (dir / "nope"));
 }
 
 TEST(QemuRunnerTest, CommandLineForTcgAndKvm) {
-  run::QemuRunConfig config;
+  runner::QemuRunConfig config;
   config.initramfs = "/vm/initramfs.cpio";
   config.memory_mb = 768;
   config.run_time = std::chrono::seconds(7);
   config.cmdline = "panic_on_warn=1";
-  EXPECT_EQ(run::kernel_cmdline(config),
+  EXPECT_EQ(runner::kernel_cmdline(config),
             "console=ttyS0 panic=-1 oops=panic culprit_run_time=7 panic_on_warn=1");
-  std::vector<std::string> tcg = run::qemu_argv(config, "/b/bzImage", false);
+  std::vector<std::string> tcg = runner::qemu_argv(config, "/b/bzImage", false);
   std::vector<std::string> expected = {
       "qemu-system-x86_64",
       "-nographic",
@@ -105,7 +105,7 @@ TEST(QemuRunnerTest, CommandLineForTcgAndKvm) {
       "-append",
       "console=ttyS0 panic=-1 oops=panic culprit_run_time=7 panic_on_warn=1"};
   EXPECT_EQ(tcg, expected);
-  std::vector<std::string> kvm = run::qemu_argv(config, "/b/bzImage", true);
+  std::vector<std::string> kvm = runner::qemu_argv(config, "/b/bzImage", true);
   auto accel = std::find(kvm.begin(), kvm.end(), "-accel");
   ASSERT_NE(accel, kvm.end());
   EXPECT_EQ(*(accel + 1), "kvm");
@@ -113,47 +113,47 @@ TEST(QemuRunnerTest, CommandLineForTcgAndKvm) {
 }
 
 TEST(QemuRunnerTest, RecognizesCrashLinesAndCleansTheConsole) {
-  EXPECT_TRUE(run::is_crash_line("WARNING: possible recursive locking detected"));
-  EXPECT_TRUE(run::is_crash_line("[   12.345678] BUG: KASAN: use-after-free in f+0x1/0x2"));
-  EXPECT_TRUE(run::is_crash_line("kernel BUG at kernel/sys.c:2414!"));
-  EXPECT_TRUE(run::is_crash_line("Kernel panic - not syncing: Fatal exception"));
-  EXPECT_FALSE(run::is_crash_line("Run /init as init process"));
-  EXPECT_FALSE(run::is_crash_line("culprit-init: booted (run time 5s)"));
-  EXPECT_FALSE(run::is_crash_line("  WARNING: indented is a continuation"));
-  EXPECT_EQ(run::clean_console("\x1b"
-                               "c\x1b[?7l\x1b[2JSeaBIOS\r\nLinux version 6.1\r\n"),
+  EXPECT_TRUE(runner::is_crash_line("WARNING: possible recursive locking detected"));
+  EXPECT_TRUE(runner::is_crash_line("[   12.345678] BUG: KASAN: use-after-free in f+0x1/0x2"));
+  EXPECT_TRUE(runner::is_crash_line("kernel BUG at kernel/sys.c:2414!"));
+  EXPECT_TRUE(runner::is_crash_line("Kernel panic - not syncing: Fatal exception"));
+  EXPECT_FALSE(runner::is_crash_line("Run /init as init process"));
+  EXPECT_FALSE(runner::is_crash_line("culprit-init: booted (run time 5s)"));
+  EXPECT_FALSE(runner::is_crash_line("  WARNING: indented is a continuation"));
+  EXPECT_EQ(runner::clean_console("\x1b"
+                                  "c\x1b[?7l\x1b[2JSeaBIOS\r\nLinux version 6.1\r\n"),
             "SeaBIOS\nLinux version 6.1\n");
 }
 
 TEST(QemuRunnerTest, VmsAreLoweredToWhatMemoryHolds) {
-  EXPECT_EQ(run::vms_that_fit(4, 512, 24000), 4);
-  EXPECT_EQ(run::vms_that_fit(8, 1024, 3000), 2);  // (3000 - 512) / (1024 + 128)
-  EXPECT_EQ(run::vms_that_fit(4, 4096, 1000), 1);  // never fewer than one
-  EXPECT_EQ(run::vms_that_fit(3, 512, 0), 3);      // unknown: as asked
-  EXPECT_GT(run::available_memory_mb(), 0);
+  EXPECT_EQ(runner::vms_that_fit(4, 512, 24000), 4);
+  EXPECT_EQ(runner::vms_that_fit(8, 1024, 3000), 2);  // (3000 - 512) / (1024 + 128)
+  EXPECT_EQ(runner::vms_that_fit(4, 4096, 1000), 1);  // never fewer than one
+  EXPECT_EQ(runner::vms_that_fit(3, 512, 0), 3);      // unknown: as asked
+  EXPECT_GT(runner::available_memory_mb(), 0);
 }
 
 TEST(QemuRunnerTest, MissingQemuAndMissingImageAreInfraErrors) {
-  EXPECT_EQ(run::check_qemu("qemu-system-nonexistent").error().message,
+  EXPECT_EQ(runner::check_qemu("qemu-system-nonexistent").error().message,
             "cannot run qemu-system-nonexistent (install the qemu-system-x86 package)");
   TempDir dir;
   write_file(dir / "bzImage", "not a kernel");
-  run::QemuRunConfig config;
+  runner::QemuRunConfig config;
   config.qemu = "qemu-system-nonexistent";
-  config.kernel_image = [&](const run::RunRequest&) { return dir / "bzImage"; };
-  run::QemuRunner runner(config);
-  run::RunRequest request;
+  config.kernel_image = [&](const runner::RunRequest&) { return dir / "bzImage"; };
+  runner::QemuRunner runner(config);
+  runner::RunRequest request;
   request.job_dir = dir / "job";
   request.commit = std::string(40, 'b');
-  run::ReproRun missing_qemu = runner.run_one(request, 0);
+  runner::ReproRun missing_qemu = runner.run_one(request, 0);
   EXPECT_EQ(missing_qemu.outcome, RunOutcome::infra_error);
   EXPECT_EQ(missing_qemu.error,
             "qemu-system-nonexistent not found (install the qemu-system-x86 package)");
 
   config.qemu = "qemu-system-x86_64";
-  config.kernel_image = [&](const run::RunRequest&) { return dir / "nothing"; };
-  run::QemuRunner no_image(config);
-  run::ReproRun missing_image = no_image.run_one(request, 3);
+  config.kernel_image = [&](const runner::RunRequest&) { return dir / "nothing"; };
+  runner::QemuRunner no_image(config);
+  runner::ReproRun missing_image = no_image.run_one(request, 3);
   EXPECT_EQ(missing_image.outcome, RunOutcome::infra_error);
   EXPECT_EQ(missing_image.error, "no kernel image at " + (dir / "nothing"));
 }
@@ -161,19 +161,20 @@ TEST(QemuRunnerTest, MissingQemuAndMissingImageAreInfraErrors) {
 // A file that is not a kernel: QEMU starts, the firmware runs, no kernel ever prints: that is not
 // the commit's fault, and it is reported with QEMU's own words.
 TEST(QemuRunnerTest, ImageQemuCannotLoadIsAnInfraErrorWithQemusMessage) {
-  if (!run::check_qemu("qemu-system-x86_64").ok()) GTEST_SKIP() << "qemu-system-x86 not installed";
+  if (!runner::check_qemu("qemu-system-x86_64").ok())
+    GTEST_SKIP() << "qemu-system-x86 not installed";
   TempDir dir;
   write_file(dir / "bzImage", "not a kernel");
   write_file(dir / "initramfs.cpio", "");
-  run::QemuRunConfig config;
-  config.accelerator = run::Accelerator::tcg;
+  runner::QemuRunConfig config;
+  config.accelerator = runner::Accelerator::tcg;
   config.initramfs = dir / "initramfs.cpio";
-  config.kernel_image = [&](const run::RunRequest&) { return dir / "bzImage"; };
-  run::QemuRunner runner(config);
-  run::RunRequest request;
+  config.kernel_image = [&](const runner::RunRequest&) { return dir / "bzImage"; };
+  runner::QemuRunner runner(config);
+  runner::RunRequest request;
   request.job_dir = dir / "job";
   request.commit = std::string(40, 'c');
-  run::ReproRun run = runner.run_one(request, 1);
+  runner::ReproRun run = runner.run_one(request, 1);
   EXPECT_EQ(run.outcome, RunOutcome::infra_error) << run.console;
   EXPECT_NE(run.error.find("qemu-system-x86_64 exited with status 1"), std::string::npos)
       << run.error;
@@ -189,25 +190,25 @@ TEST(QemuRunnerTest, BootsARealKernel) {
   if (image == nullptr || *image == '\0') GTEST_SKIP() << "CULPRIT_TEST_BZIMAGE not set";
   TempDir dir;
   write_file(dir / "repro.c", "int main(void) { return 0; }\n");
-  auto files = run::prepare_vm_files(dir / "vm", dir / "repro.c", "");
+  auto files = runner::prepare_vm_files(dir / "vm", dir / "repro.c", "");
   ASSERT_TRUE(files.ok()) << files.error().message;
-  run::QemuRunConfig config;
+  runner::QemuRunConfig config;
   config.initramfs = files->initramfs;
-  config.kernel_image = [&](const run::RunRequest&) { return std::string(image); };
+  config.kernel_image = [&](const runner::RunRequest&) { return std::string(image); };
   config.vms = 2;
   config.run_time = std::chrono::seconds(2);
-  run::QemuRunner runner(config);
-  run::RunRequest request;
+  runner::QemuRunner runner(config);
+  runner::RunRequest request;
   request.job_dir = dir / "job";
   request.commit = std::string(40, 'd');
   std::vector<int> indices = {0, 1};
-  std::vector<run::ReproRun> runs;
-  runner.run(request, indices, [&](const run::ReproRun& run) { runs.push_back(run); });
+  std::vector<runner::ReproRun> runs;
+  runner.run(request, indices, [&](const runner::ReproRun& run) { runs.push_back(run); });
   ASSERT_EQ(runs.size(), 2u);
-  for (const run::ReproRun& run : runs) {
+  for (const runner::ReproRun& run : runs) {
     EXPECT_EQ(run.outcome, RunOutcome::ok) << run.title << run.error << "\n" << run.console;
     EXPECT_NE(run.console.find("Linux version"), std::string::npos);
-    EXPECT_NE(run.console.find(run::kDoneMarker), std::string::npos);
+    EXPECT_NE(run.console.find(runner::kDoneMarker), std::string::npos);
     EXPECT_EQ(run.console.find('\r'), std::string::npos);
   }
 }

@@ -10,11 +10,13 @@
 #include <set>
 
 #include "job/bisect_job.h"
-#include "search/synthetic_history.h"
+#include "support/synthetic_history.h"
 
 namespace culprit::search {
 namespace {
 
+using testing::make_synthetic_history;
+using testing::SyntheticHistoryOptions;
 using vcs::CommitGraph;
 
 CommitGraph make_graph(const std::vector<std::vector<Index>>& parents) {

@@ -8,11 +8,13 @@
 #include <random>
 #include <set>
 
-#include "search/synthetic_history.h"
+#include "support/synthetic_history.h"
 
 namespace culprit::search {
 namespace {
 
+using testing::make_synthetic_history;
+using testing::SyntheticHistoryOptions;
 using vcs::CommitGraph;
 
 vcs::Oid numbered_oid(std::uint32_t number) {

@@ -1,4 +1,4 @@
-#include "build/command_builder.h"
+#include "builder/command_builder.h"
 
 #include <gtest/gtest.h>
 
@@ -7,10 +7,10 @@
 #include <optional>
 #include <string>
 
-#include "build/signature.h"
+#include "builder/signature.h"
 #include "support/test_support.h"
 
-namespace culprit::build {
+namespace culprit::builder {
 namespace {
 
 using namespace std::chrono_literals;
@@ -199,4 +199,4 @@ TEST(CommandBuilderTest, CompilerComesFromCC) {
 }
 
 }  // namespace
-}  // namespace culprit::build
+}  // namespace culprit::builder

@@ -1,4 +1,4 @@
-#include "run/command_runner.h"
+#include "runner/command_runner.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -14,7 +14,7 @@
 
 #include "support/test_support.h"
 
-namespace culprit::run {
+namespace culprit::runner {
 namespace {
 
 using namespace std::chrono_literals;
@@ -234,4 +234,4 @@ TEST(CommandRunnerTest, ReportsOneRunAtATime) {
 }
 
 }  // namespace
-}  // namespace culprit::run
+}  // namespace culprit::runner

@@ -24,11 +24,11 @@ constexpr double kBuildSeconds = 100;
 constexpr char kTitle[] = "BUG: unable to handle page fault in task_tags_spill";
 
 // Every build succeeds in exactly kBuildSeconds.
-class FakeBuilder final : public build::Builder {
+class FakeBuilder final : public builder::Builder {
  public:
-  build::BuildResult build(const build::BuildRequest&) override {
+  builder::BuildResult build(const builder::BuildRequest&) override {
     ++calls;
-    build::BuildResult result;
+    builder::BuildResult result;
     result.duration_s = kBuildSeconds;
     return result;
   }
@@ -37,15 +37,15 @@ class FakeBuilder final : public build::Builder {
 
 // A run crashes, with the bug's report on its console, iff the commit is the culprit or one of
 // its descendants (a linear history: index >= culprit's).
-class FakeRunner final : public run::Runner {
+class FakeRunner final : public runner::Runner {
  public:
   FakeRunner(std::map<std::string, int> index_of, int culprit)
       : index_of_(std::move(index_of)), culprit_(culprit) {}
-  void run(const run::RunRequest& request, std::span<const int> indices,
-           const std::function<void(const run::ReproRun&)>& on_done) override {
+  void run(const runner::RunRequest& request, std::span<const int> indices,
+           const std::function<void(const runner::ReproRun&)>& on_done) override {
     for (int index : indices) {
       if (request.stop_requested && request.stop_requested()) return;
-      run::ReproRun run;
+      runner::ReproRun run;
       run.index = index;
       run.duration_s = 1;
       // Commits outside the history (the culprit's revert) do not crash.

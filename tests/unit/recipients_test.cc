@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "support/test_support.h"
+#include "vcs/diff_classify.h"
 
 namespace culprit::vcs {
 namespace {

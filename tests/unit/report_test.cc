@@ -7,6 +7,7 @@
 #include <chrono>
 #include <random>
 #include <string>
+#include <string_view>
 
 #include "report/report.h"
 #include "support/test_support.h"
@@ -17,6 +18,7 @@ using culprit::report::contains_crash;
 using culprit::report::CrashReport;
 using culprit::report::parse_console;
 using culprit::report::parse_first;
+using culprit::report::starts_crash_report;
 
 // A KASAN report as printed with printk caller tags, by syzkaller executor proc 5, program 7376.
 const std::string kKasanLog =
@@ -54,6 +56,21 @@ TEST(ReportParser, CleanLogHasNoCrash) {
   EXPECT_FALSE(parse_first(kCleanLog).has_value());
   EXPECT_TRUE(parse_console(kCleanLog).empty());
   EXPECT_TRUE(parse_console("").empty());
+}
+
+TEST(ReportParser, StartsCrashReportReadsTheOopsTable) {
+  EXPECT_TRUE(starts_crash_report("BUG: KASAN: slab-use-after-free in tcp_close+0x1234/0x1300"));
+  EXPECT_TRUE(starts_crash_report("[   10.2][ T5000] WARNING: CPU: 0 PID: 1 at kernel/sys.c:1"));
+  EXPECT_TRUE(starts_crash_report("Oops: general protection fault, probably for non-canonical"));
+  EXPECT_TRUE(starts_crash_report("watchdog: BUG: soft lockup - CPU#0 stuck for 22s!"));
+  EXPECT_TRUE(starts_crash_report("rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:"));
+  // Lines with a header that the table knows to be harmless.
+  EXPECT_FALSE(starts_crash_report("INFO: lockdep is turned off."));
+  EXPECT_FALSE(starts_crash_report("skb_over_panic: text:ffffffff"));
+  for (std::string_view line : {"Linux version 6.8.0 (gcc 12.2.0) #1 SMP PREEMPT_DYNAMIC",
+                                "Run /sbin/init as init process", ""}) {
+    EXPECT_FALSE(starts_crash_report(line)) << line;
+  }
 }
 
 TEST(ReportParser, ReadsEveryFieldOfAKasanReport) {

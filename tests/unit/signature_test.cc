@@ -1,4 +1,4 @@
-#include "build/signature.h"
+#include "builder/signature.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include "base/sha256.h"
 #include "support/test_support.h"
 
-namespace culprit::build {
+namespace culprit::builder {
 namespace {
 
 using testing::must_run;
@@ -185,4 +185,4 @@ TEST(SignatureTest, TruncatedElfIsAnErrorNamingTheFile) {
 }
 
 }  // namespace
-}  // namespace culprit::build
+}  // namespace culprit::builder

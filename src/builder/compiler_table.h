@@ -21,7 +21,7 @@
 #include "base/release_version.h"
 #include "base/result.h"
 
-namespace culprit::build {
+namespace culprit::builder {
 
 class CompilerTable {
  public:
@@ -48,4 +48,4 @@ class CompilerTable {
   std::string default_;
 };
 
-}  // namespace culprit::build
+}  // namespace culprit::builder

@@ -8,6 +8,8 @@
 // line at most every few seconds as runs end. Then it prints kDoneMarker and reboots, which QEMU's
 // -no-reboot turns into an exit. A reproducer run that never ends means no more heartbeats: the
 // runner's no-output timeout turns that into a hang.
+//
+// prepare_vm_files() makes all of it for one job, from the reproducer's source or binary.
 #pragma once
 
 #include <string>
@@ -15,7 +17,7 @@
 
 #include "base/result.h"
 
-namespace culprit::run {
+namespace culprit::runner {
 
 inline constexpr std::string_view kBootedMarker = "culprit-init: booted";
 inline constexpr std::string_view kHeartbeatMarker = "culprit-init: runs so far:";
@@ -39,4 +41,16 @@ Result<std::string> build_init(const std::string& dir);
 Status make_initramfs(const std::string& init, const std::string& reproducer,
                       const std::string& staging_dir, const std::string& output);
 
-}  // namespace culprit::run
+// What one job's VMs boot: the compiled reproducer and the initramfs holding it.
+struct VmFiles {
+  std::string reproducer;  // static executable
+  std::string init;
+  std::string initramfs;
+};
+
+// Compiles the reproducer (when `repro_source` is given; else uses `repro_binary`) and the init
+// into `dir`, and packs them into `dir`/initramfs.cpio. Errors name the input at fault.
+Result<VmFiles> prepare_vm_files(const std::string& dir, const std::string& repro_source,
+                                 const std::string& repro_binary);
+
+}  // namespace culprit::runner

@@ -7,15 +7,15 @@
 #include <chrono>
 #include <string>
 
-#include "run/runner.h"
+#include "runner/runner.h"
 
-namespace culprit::run {
+namespace culprit::runner {
 
 struct CommandRunConfig {
   std::string command;
   std::chrono::seconds timeout{600};
-  int jobs = 1;                           // runs at once
-  std::size_t console_limit = 2u << 20;   // bytes of console kept per run (the tail)
+  int jobs = 1;                          // runs at once
+  std::size_t console_limit = 2u << 20;  // bytes of console kept per run (the tail)
 };
 
 class CommandRunner final : public Runner {
@@ -28,4 +28,4 @@ class CommandRunner final : public Runner {
   CommandRunConfig config_;
 };
 
-}  // namespace culprit::run
+}  // namespace culprit::runner

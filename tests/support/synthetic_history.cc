@@ -1,11 +1,11 @@
-#include "search/synthetic_history.h"
+#include "support/synthetic_history.h"
 
 #include <algorithm>
 #include <cstring>
 #include <random>
 #include <vector>
 
-namespace culprit::search {
+namespace culprit::testing {
 
 namespace {
 
@@ -116,4 +116,4 @@ vcs::CommitGraph make_synthetic_history(const SyntheticHistoryOptions& options) 
   return std::move(builder).build();
 }
 
-}  // namespace culprit::search
+}  // namespace culprit::testing

@@ -1,6 +1,6 @@
-#include "build/builder.h"
+#include "builder/builder.h"
 
-namespace culprit::build {
+namespace culprit::builder {
 
 std::string_view to_string(BuildResult::Status status) {
   switch (status) {
@@ -16,4 +16,4 @@ std::string_view to_string(BuildResult::Status status) {
   return "unknown";
 }
 
-}  // namespace culprit::build
+}  // namespace culprit::builder

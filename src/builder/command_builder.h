@@ -4,9 +4,9 @@
 #include <chrono>
 #include <string>
 
-#include "build/builder.h"
+#include "builder/builder.h"
 
-namespace culprit::build {
+namespace culprit::builder {
 
 struct CommandBuildConfig {
   std::string command;   // shell command; empty: nothing to build
@@ -28,4 +28,4 @@ class CommandBuilder final : public Builder {
 // The first line of `$CC --version` (or `cc --version`), "" when there is no compiler.
 std::string detect_compiler();
 
-}  // namespace culprit::build
+}  // namespace culprit::builder

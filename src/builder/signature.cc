@@ -1,4 +1,4 @@
-#include "build/signature.h"
+#include "builder/signature.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -15,7 +15,7 @@
 
 #include "base/sha256.h"
 
-namespace culprit::build {
+namespace culprit::builder {
 namespace {
 
 constexpr std::size_t kStreamChunk = 1u << 20;
@@ -214,4 +214,4 @@ Result<std::string> artifact_signature(const std::string& path) {
   return elf_signature<ElfLayout<Elf32_Ehdr, Elf32_Shdr>>(mapped.bytes(), big_endian, path);
 }
 
-}  // namespace culprit::build
+}  // namespace culprit::builder

@@ -9,7 +9,7 @@
 
 #include "base/run_outcome.h"
 
-namespace culprit::run {
+namespace culprit::runner {
 
 struct RunRequest {
   std::string checkout_dir;
@@ -25,14 +25,14 @@ struct RunRequest {
 struct ReproRun {
   int index = 0;  // 0-based run number (CULPRIT_RUN)
   RunOutcome outcome = RunOutcome::ok;
-  std::string title;  // crashed: "crashed (exit status 3)", "killed by signal SEGV", hang title
-  int exit_status = -1;   // -1 when it did not exit normally
+  std::string title;     // crashed: "crashed (exit status 3)", "killed by signal SEGV", hang title
+  int exit_status = -1;  // -1 when it did not exit normally
   int signal = 0;
   bool timed_out = false;
   double duration_s = 0;
-  std::string console;           // combined stdout+stderr, the last bytes when it flooded
-  std::size_t console_dropped = 0;  // bytes dropped from the front
-  std::string error;             // infra errors: one line
+  std::string console;                 // combined stdout+stderr, the last bytes when it flooded
+  std::size_t console_dropped = 0;     // bytes dropped from the front
+  std::string error;                   // infra errors: one line
   std::vector<std::string> artifacts;  // files kept under the job folder (the console log)
 };
 
@@ -45,4 +45,4 @@ class Runner {
                    const std::function<void(const ReproRun&)>& on_done) = 0;
 };
 
-}  // namespace culprit::run
+}  // namespace culprit::runner

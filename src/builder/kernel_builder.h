@@ -19,10 +19,10 @@
 #include <string>
 #include <vector>
 
-#include "build/builder.h"
-#include "build/compiler_table.h"
+#include "builder/builder.h"
+#include "builder/compiler_table.h"
 
-namespace culprit::build {
+namespace culprit::builder {
 
 struct KernelBuildConfig {
   std::string repo;                        // the git repository, to find a commit's release tags
@@ -75,4 +75,4 @@ std::optional<std::string> config_value(const std::string& config_text, const st
 // Options a kernel needs to boot culprit's initramfs in QEMU and print on its serial console.
 const std::vector<std::string>& required_boot_options();
 
-}  // namespace culprit::build
+}  // namespace culprit::builder

@@ -1,4 +1,4 @@
-#include "run/qemu_runner.h"
+#include "runner/qemu_runner.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -23,11 +23,12 @@
 
 #include "base/interrupt.h"
 #include "base/process.h"
-#include "run/initramfs.h"
+#include "report/report.h"
+#include "runner/initramfs.h"
 
 extern char** environ;
 
-namespace culprit::run {
+namespace culprit::runner {
 namespace {
 
 namespace fs = std::filesystem;
@@ -185,31 +186,10 @@ std::vector<std::string> qemu_argv(const QemuRunConfig& config, const std::strin
 }
 
 bool is_crash_line(std::string_view line) {
-  static const std::string_view kStarts[] = {
-      "WARNING:",
-      "BUG:",
-      "kernel BUG at",
-      "Kernel panic",
-      "general protection fault",
-      "Oops:",
-      "INFO: task ",
-      "INFO: rcu",
-      "UBSAN:",
-      "KASAN:",
-      "Unable to handle kernel",
-      "divide error:",
-      "invalid opcode:",
-      "unreferenced object",
-      "watchdog: BUG:",
-      "kernel stack overflow",
-      "stack segment:",
-      "PANIC:",
-  };
   line = without_timestamp(line);
-  for (std::string_view start : kStarts) {
-    if (line.starts_with(start)) return true;
-  }
-  return false;
+  // An indented line continues (or quotes) a report; it does not start one.
+  if (line.starts_with(' ') || line.starts_with('\t')) return false;
+  return report::starts_crash_report(line);
 }
 
 std::string clean_console(std::string_view raw) {
@@ -231,38 +211,6 @@ std::string clean_console(std::string_view raw) {
     out.push_back(c);
   }
   return out;
-}
-
-Result<VmFiles> prepare_vm_files(const std::string& dir, const std::string& repro_source,
-                                 const std::string& repro_binary) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return make_error(fmt::format("cannot create {}: {}", dir, ec.message()));
-  VmFiles files;
-  if (!repro_source.empty()) {
-    if (!fs::is_regular_file(repro_source, ec)) {
-      return make_error("reproducer not found: " + repro_source);
-    }
-    files.reproducer = (fs::path(dir) / "repro").string();
-    if (Status compiled = compile_static(repro_source, files.reproducer); !compiled.ok()) {
-      return make_error("the reproducer does not compile: " + compiled.error().message);
-    }
-  } else {
-    if (!fs::is_regular_file(repro_binary, ec)) {
-      return make_error("reproducer binary not found: " + repro_binary);
-    }
-    files.reproducer = fs::absolute(repro_binary, ec).string();
-  }
-  Result<std::string> init = build_init((fs::path(dir) / "init").string());
-  if (!init) return init.error();
-  files.init = *init;
-  files.initramfs = (fs::absolute(dir, ec) / "initramfs.cpio").string();
-  if (Status packed = make_initramfs(files.init, files.reproducer,
-                                     (fs::path(dir) / "initramfs").string(), files.initramfs);
-      !packed.ok()) {
-    return packed.error();
-  }
-  return files;
 }
 
 QemuRunner::QemuRunner(QemuRunConfig config) : config_(std::move(config)) {
@@ -340,7 +288,9 @@ ReproRun QemuRunner::boot(const RunRequest& request, int index, bool kvm, bool& 
     } else if (booted && text.find(kDoneMarker) != std::string::npos) {
       done = true;
       done_at = Clock::now();
-    } else if (!crash_line && is_crash_line(text)) {
+    } else if (!crash_line && kernel_started && is_crash_line(text)) {
+      // Before the kernel's banner the console is the firmware's and the decompressor's, whose
+      // "Booting the kernel." the oops table reads as an unexpected reboot.
       crash_line = std::string(without_timestamp(text));
       crash_before_boot = !booted;
       crash_at = Clock::now();
@@ -480,4 +430,4 @@ void QemuRunner::run(const RunRequest& request, std::span<const int> indices,
   for (std::thread& thread : threads) thread.join();
 }
 
-}  // namespace culprit::run
+}  // namespace culprit::runner

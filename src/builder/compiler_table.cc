@@ -1,4 +1,4 @@
-#include "build/compiler_table.h"
+#include "builder/compiler_table.h"
 
 #include <algorithm>
 #include <fstream>
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-namespace culprit::build {
+namespace culprit::builder {
 namespace {
 
 std::string_view trim(std::string_view text) {
@@ -95,4 +95,4 @@ std::string CompilerTable::compiler_for(const std::vector<std::string>& tags) co
   return default_;
 }
 
-}  // namespace culprit::build
+}  // namespace culprit::builder

@@ -1,4 +1,4 @@
-#include "build/command_builder.h"
+#include "builder/command_builder.h"
 
 #include <csignal>
 #include <cstdlib>
@@ -6,9 +6,9 @@
 #include <utility>
 
 #include "base/process.h"
-#include "build/signature.h"
+#include "builder/signature.h"
 
-namespace culprit::build {
+namespace culprit::builder {
 namespace {
 
 // What a shell reports when its child was killed by SIGKILL (128 + 9): most often the kernel's
@@ -109,4 +109,4 @@ BuildResult CommandBuilder::build(const BuildRequest& request) {
   return result;
 }
 
-}  // namespace culprit::build
+}  // namespace culprit::builder

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace culprit::build {
+namespace culprit::builder {
 
 struct BuildRequest {
   std::string checkout_dir;                // the commit's files
@@ -49,4 +49,4 @@ class Builder {
   virtual BuildResult build(const BuildRequest& request) = 0;
 };
 
-}  // namespace culprit::build
+}  // namespace culprit::builder

@@ -1,5 +1,5 @@
 // QemuRunner: the kernel backend's test. Each run boots the commit's bzImage in its own QEMU VM
-// (KVM when /dev/kvm is usable, else TCG) with culprit's initramfs (run/initramfs.h), which runs
+// (KVM when /dev/kvm is usable, else TCG) with culprit's initramfs (runner/initramfs.h), which runs
 // the reproducer again and again for the run time and then reboots; up to `vms` VMs at once.
 //
 // The serial console is watched as it arrives:
@@ -21,9 +21,9 @@
 #include <vector>
 
 #include "base/result.h"
-#include "run/runner.h"
+#include "runner/runner.h"
 
-namespace culprit::run {
+namespace culprit::runner {
 
 enum class Accelerator { automatic, kvm, tcg };
 
@@ -31,7 +31,7 @@ struct QemuRunConfig {
   std::string qemu = "qemu-system-x86_64";
   // Where the build of a request's checkout left the kernel image.
   std::function<std::string(const RunRequest&)> kernel_image;
-  std::string initramfs;  // made by prepare_vm_files()
+  std::string initramfs;  // made by prepare_vm_files() (runner/initramfs.h)
   int vms = 1;
   int memory_mb = 512;
   int cpus = 1;
@@ -42,18 +42,6 @@ struct QemuRunConfig {
   std::chrono::seconds crash_grace{3};  // console kept after the first crash line
   std::string cmdline;                  // appended to the kernel command line
 };
-
-// What one job's VMs boot: the compiled reproducer and the initramfs holding it.
-struct VmFiles {
-  std::string reproducer;  // static executable
-  std::string init;
-  std::string initramfs;
-};
-
-// Compiles the reproducer (when `repro_source` is given; else uses `repro_binary`) and the init
-// into `dir`, and packs them into `dir`/initramfs.cpio. Errors name the input at fault.
-Result<VmFiles> prepare_vm_files(const std::string& dir, const std::string& repro_source,
-                                 const std::string& repro_binary);
 
 // An error naming the package to install when `qemu` cannot be run.
 Status check_qemu(const std::string& qemu);
@@ -73,7 +61,9 @@ std::vector<std::string> qemu_argv(const QemuRunConfig& config, const std::strin
 // The kernel command line: console, panic behaviour, the init's run time, then config.cmdline.
 std::string kernel_cmdline(const QemuRunConfig& config);
 
-// Whether a console line (without its line end) starts a kernel crash report.
+// Whether a console line (without its line end) starts a kernel crash report: after the printk
+// time stamp, a line that is not indented and that report::starts_crash_report() accepts (the
+// oops table's headers: "BUG:", "WARNING:", "Kernel panic", ...).
 bool is_crash_line(std::string_view line);
 
 // The console without carriage returns and terminal escape sequences (SeaBIOS clears the screen).
@@ -96,4 +86,4 @@ class QemuRunner final : public Runner {
   mutable std::atomic<int> kvm_state_{0};  // 1: a KVM boot worked, -1: KVM failed, 0: not known
 };
 
-}  // namespace culprit::run
+}  // namespace culprit::runner

@@ -1,4 +1,4 @@
-#include "build/kernel_builder.h"
+#include "builder/kernel_builder.h"
 
 #include <unistd.h>
 
@@ -13,9 +13,9 @@
 #include <fmt/format.h>
 
 #include "base/process.h"
-#include "build/signature.h"
+#include "builder/signature.h"
 
-namespace culprit::build {
+namespace culprit::builder {
 namespace {
 
 namespace fs = std::filesystem;
@@ -335,4 +335,4 @@ BuildResult KernelBuilder::build(const BuildRequest& request) {
   return finish(BuildResult::Status::ok, "");
 }
 
-}  // namespace culprit::build
+}  // namespace culprit::builder

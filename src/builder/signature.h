@@ -10,8 +10,8 @@
 
 #include "base/result.h"
 
-namespace culprit::build {
+namespace culprit::builder {
 
 Result<std::string> artifact_signature(const std::string& path);
 
-}  // namespace culprit::build
+}  // namespace culprit::builder

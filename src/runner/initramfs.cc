@@ -1,4 +1,4 @@
-#include "run/initramfs.h"
+#include "runner/initramfs.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -10,7 +10,7 @@
 
 #include "base/process.h"
 
-namespace culprit::run {
+namespace culprit::runner {
 namespace {
 
 namespace fs = std::filesystem;
@@ -210,4 +210,36 @@ Status make_initramfs(const std::string& init, const std::string& reproducer,
   return {};
 }
 
-}  // namespace culprit::run
+Result<VmFiles> prepare_vm_files(const std::string& dir, const std::string& repro_source,
+                                 const std::string& repro_binary) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return make_error(fmt::format("cannot create {}: {}", dir, ec.message()));
+  VmFiles files;
+  if (!repro_source.empty()) {
+    if (!fs::is_regular_file(repro_source, ec)) {
+      return make_error("reproducer not found: " + repro_source);
+    }
+    files.reproducer = (fs::path(dir) / "repro").string();
+    if (Status compiled = compile_static(repro_source, files.reproducer); !compiled.ok()) {
+      return make_error("the reproducer does not compile: " + compiled.error().message);
+    }
+  } else {
+    if (!fs::is_regular_file(repro_binary, ec)) {
+      return make_error("reproducer binary not found: " + repro_binary);
+    }
+    files.reproducer = fs::absolute(repro_binary, ec).string();
+  }
+  Result<std::string> init = build_init((fs::path(dir) / "init").string());
+  if (!init) return init.error();
+  files.init = *init;
+  files.initramfs = (fs::absolute(dir, ec) / "initramfs.cpio").string();
+  if (Status packed = make_initramfs(files.init, files.reproducer,
+                                     (fs::path(dir) / "initramfs").string(), files.initramfs);
+      !packed.ok()) {
+    return packed.error();
+  }
+  return files;
+}
+
+}  // namespace culprit::runner

@@ -12,7 +12,7 @@
 
 #include "vcs/commit_graph.h"
 
-namespace culprit::search {
+namespace culprit::testing {
 
 struct SyntheticHistoryOptions {
   std::size_t commits = 1000;
@@ -32,4 +32,4 @@ struct SyntheticHistoryOptions {
 // Node i has committer time 1e9 + 60 i; object ids are pseudo-random from (seed, i).
 vcs::CommitGraph make_synthetic_history(const SyntheticHistoryOptions& options);
 
-}  // namespace culprit::search
+}  // namespace culprit::testing

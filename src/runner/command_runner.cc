@@ -1,4 +1,4 @@
-#include "run/command_runner.h"
+#include "runner/command_runner.h"
 
 #include <algorithm>
 #include <atomic>
@@ -9,7 +9,7 @@
 
 #include "base/process.h"
 
-namespace culprit::run {
+namespace culprit::runner {
 namespace {
 
 // git bisect run's "this commit cannot be tested".
@@ -107,4 +107,4 @@ void CommandRunner::run(const RunRequest& request, std::span<const int> indices,
   for (std::size_t i = 0; i < workers; ++i) threads.emplace_back(work);
 }
 
-}  // namespace culprit::run
+}  // namespace culprit::runner
