@@ -158,7 +158,14 @@ TEST(ChaosTest, KilledAtRandomAndResumedGivesTheSameAnswerAndLosesNothing) {
   // Rounds of a fresh job each, killed until it finishes; kills land every ~2/kills of the
   // uninterrupted time, so that they spread over all the phases.
   std::mt19937 random(20261203);
-  std::uniform_real_distribution<double> moment(0.05, std::max(0.3, 2 * reference_s / kills));
+  // Half the kills come soon after a start (the early phases, and replays), half anywhere in an
+  // uninterrupted job's time (the later phases: verification and the revert).
+  std::uniform_real_distribution<double> soon(0.05, std::max(0.3, 2 * reference_s / kills));
+  std::uniform_real_distribution<double> anywhere(0.05, reference_s);
+  std::bernoulli_distribution late(0.5);
+  auto moment = [&](std::mt19937& random) {
+    return late(random) ? anywhere(random) : soon(random);
+  };
   int killed = 0, redone = 0, rounds = 0;
   std::size_t recorded_total = 0;
   std::map<std::string, int> phases_hit;
