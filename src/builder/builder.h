@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "base/build_status.h"
+
 namespace culprit::builder {
 
 struct BuildRequest {
@@ -23,12 +25,8 @@ struct BuildRequest {
 };
 
 struct BuildResult {
-  enum class Status {
-    ok,
-    failed,       // the build itself failed (non-zero exit): the commit is skipped
-    timed_out,    // killed after the build timeout: skipped too
-    infra_error,  // could not run the build at all, or killed for memory
-  };
+  // ok, failed, timed_out, infra_error (base/build_status.h: shared with the store and the job).
+  using Status = BuildStatus;
   Status status = Status::ok;
   std::string signature;  // of the artifact; empty when there is none or the build failed
   std::string compiler;   // what compiled it, one line ("gcc (Debian 12.2.0-14) 12.2.0")
@@ -40,8 +38,6 @@ struct BuildResult {
   // the JSON result.
   std::vector<std::string> artifacts;
 };
-
-std::string_view to_string(BuildResult::Status status);
 
 class Builder {
  public:

@@ -68,20 +68,6 @@ Result<builder::BuildRequest> prepare_build(JobContext& job, const std::string& 
   return request;
 }
 
-BuildStatus status_of(builder::BuildResult::Status status) {
-  switch (status) {
-    case builder::BuildResult::Status::ok:
-      return BuildStatus::ok;
-    case builder::BuildResult::Status::failed:
-      return BuildStatus::failed;
-    case builder::BuildResult::Status::timed_out:
-      return BuildStatus::timed_out;
-    case builder::BuildResult::Status::infra_error:
-      return BuildStatus::infra_error;
-  }
-  return BuildStatus::infra_error;
-}
-
 // Records a build as soon as it ends. Its time is billed to the batch that uses it (evaluate).
 Result<store::BuildRecord> record_build(JobContext& job, const std::string& commit,
                                         const std::string& tree, std::size_t slot,
@@ -89,7 +75,7 @@ Result<store::BuildRecord> record_build(JobContext& job, const std::string& comm
   store::BuildRecord record;
   record.tree = tree;
   record.commit = commit;
-  record.status = status_of(built.status);
+  record.status = built.status;
   record.signature = built.signature;
   record.compiler = built.compiler;
   record.duration_s = built.duration_s;
