@@ -51,6 +51,10 @@ class [[nodiscard]] Result {
     return std::get<1>(data_);
   }
 
+  // The value, or `fallback` for an error: for callers to whom a failure just means "none".
+  T value_or(T fallback) const& { return ok() ? value() : std::move(fallback); }
+  T value_or(T fallback) && { return ok() ? std::move(*this).value() : std::move(fallback); }
+
  private:
   std::variant<T, Error> data_;
 };

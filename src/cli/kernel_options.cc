@@ -3,13 +3,12 @@
 #include <toml++/toml.h>
 
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
-#include <thread>
 
 #include <fmt/format.h>
 
+#include "base/cpu.h"
+#include "base/files.h"
 #include "base/process.h"
 #include "base/sha256.h"
 #include "builder/compiler_table.h"
@@ -25,17 +24,6 @@ namespace fs = std::filesystem;
 // Job file keys whose values are paths: relative ones are taken from the job file's folder.
 const std::set<std::string> kPathKeys = {
     "repo", "config", "repro", "repro-bin", "kernel-compilers", "state", "log", "json"};
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-int cpu_count() {
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
 
 Result<ProcessResult> run(std::vector<std::string> argv, std::chrono::seconds timeout) {
   ProcessSpec spec;
@@ -69,7 +57,7 @@ Status check_kernel_repo(const std::string& repo, const std::string& bad) {
 // checks the result still boots in QEMU. Skipped when there is no clean work tree to run it in.
 Status check_config(const std::string& repo, const std::string& config, const std::string& scratch,
                     job::JobLog& log) {
-  std::string text = read_text(config);
+  std::string text = read_file(config, "kernel config").value_or("");
   if (text.find("CONFIG_") == std::string::npos) {
     return make_error(fmt::format("not a kernel config: {} has no CONFIG_ lines", config));
   }
@@ -89,7 +77,7 @@ Status check_config(const std::string& repo, const std::string& config, const st
   if (!configured.ok()) {
     return make_error("cannot run make: " + configured.error().message + " (install make)");
   }
-  std::string result = read_text((fs::path(scratch) / ".config").string());
+  std::string result = read_file((fs::path(scratch) / ".config").string(), ".config").value_or("");
   fs::remove_all(scratch, ec);
   if (!succeeded(configured)) {
     std::vector<std::string> cause = builder::build_root_cause(configured->output, 5);
@@ -110,7 +98,7 @@ Status check_config(const std::string& repo, const std::string& config, const st
 }
 
 std::string file_digest(const std::string& path) {
-  return to_hex(sha256(read_text(path)));
+  return to_hex(sha256(read_file(path, "file").value_or("")));
 }
 
 }  // namespace

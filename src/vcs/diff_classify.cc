@@ -6,19 +6,13 @@
 #include <cctype>
 #include <initializer_list>
 
+#include "base/text.h"
 #include "vcs/commit_diff.h"
 
 namespace culprit::vcs {
 namespace {
 
 using namespace detail;  // NOLINT: the shared libgit2 handles
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
-}
 
 std::string_view basename(std::string_view path) {
   const std::size_t slash = path.rfind('/');

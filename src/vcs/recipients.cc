@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "base/text.h"
 #include "vcs/commit_diff.h"
 #include "vcs/libgit2_handles.h"
 
@@ -20,13 +21,6 @@ using namespace detail;  // NOLINT: the shared libgit2 handles
 constexpr std::string_view kStableList = "stable@vger.kernel.org";
 // Keyword matching reads the changed lines; a first-parent diff of a huge merge is cut here.
 constexpr std::size_t kMaxKeywordText = 32u << 20;
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
-}
 
 // Trailer keys whose addresses are recipients (syzbot's list).
 bool is_recipient_key(std::string_view key) {

@@ -10,6 +10,8 @@
 #include <system_error>
 #include <utility>
 
+#include "base/text.h"
+
 namespace culprit::vcs {
 
 namespace {
@@ -90,7 +92,7 @@ Result<CommitInfo> Repository::commit(const std::string& hash) const {
   info.tree = to_hex(*git_commit_tree_id(commit));
   const char* message = git_commit_message(commit);
   info.message = message != nullptr ? message : "";
-  info.title = info.message.substr(0, info.message.find('\n'));
+  info.title = first_line(info.message);
   info.author = to_person(git_commit_author(commit));
   info.committer = to_person(git_commit_committer(commit));
   const unsigned parent_count = git_commit_parentcount(commit);
