@@ -16,6 +16,7 @@
 #include "base/process.h"
 #include "base/text.h"
 #include "builder/signature.h"
+#include "vcs/repository.h"
 
 namespace culprit::builder {
 namespace {
@@ -164,13 +165,15 @@ KernelBuilder::KernelBuilder(KernelBuildConfig config) : config_(std::move(confi
 
 std::string KernelBuilder::compiler_command(const std::string& commit) const {
   if (!config_.compilers) return "";
-  ProcessSpec spec;
-  spec.argv = {"git", "-C", config_.repo, "tag", "--merged", commit, "--list", "v*"};
-  spec.timeout = std::chrono::seconds(120);
-  Result<ProcessResult> tags = run_process(spec);
+  // The commit's tags named v*, as `git tag --merged COMMIT --list 'v*'`; none when the repository
+  // cannot tell, which means the table's default. A handle of its own: builds run side by side.
   std::vector<std::string> names;
-  if (tags.ok() && tags->end == ProcessResult::End::exited && tags->exit_status == 0) {
-    for (std::string_view name : split_lines(tags->output)) names.emplace_back(name);
+  if (Result<vcs::Repository> repo = vcs::Repository::open(config_.repo); repo.ok()) {
+    if (Result<std::vector<vcs::Tag>> tags = repo->tags_reachable_from(commit); tags.ok()) {
+      for (const vcs::Tag& tag : *tags) {
+        if (tag.name.starts_with('v')) names.push_back(tag.name);
+      }
+    }
   }
   return config_.compilers->compiler_for(names);
 }

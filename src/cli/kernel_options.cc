@@ -15,6 +15,7 @@
 #include "builder/kernel_builder.h"
 #include "runner/initramfs.h"
 #include "runner/qemu_runner.h"
+#include "vcs/repository.h"
 
 namespace culprit::cli {
 namespace {
@@ -39,13 +40,13 @@ bool succeeded(const Result<ProcessResult>& process) {
 // A repository whose `bad` commit has no kernel sources is not a kernel tree. An unknown
 // repository or revision is left to the bisection, which names it.
 Status check_kernel_repo(const std::string& repo, const std::string& bad) {
-  if (!succeeded(run({"git", "-C", repo, "rev-parse", "--verify", "--quiet", bad + "^{commit}"},
-                     std::chrono::seconds(60)))) {
-    return {};
-  }
+  Result<vcs::Repository> opened = vcs::Repository::open(repo);
+  if (!opened.ok()) return {};
+  Result<std::string> commit = opened->resolve(bad);
+  if (!commit.ok()) return {};
   for (const char* file : {"Kconfig", "Makefile", "arch/x86/Makefile"}) {
-    if (!succeeded(run({"git", "-C", repo, "cat-file", "-e", bad + ":" + file},
-                       std::chrono::seconds(60)))) {
+    Result<bool> found = opened->has_path(*commit, file);
+    if (!found.ok() || !*found) {
       return make_error(
           fmt::format("not a Linux kernel tree: {} has no {} at {}", repo, file, bad));
     }

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <system_error>
+#include <unordered_set>
 #include <utility>
 
 #include "base/text.h"
@@ -160,6 +162,56 @@ Result<std::vector<Tag>> Repository::tags() const {
   }
   std::sort(tags.begin(), tags.end(), [](const Tag& a, const Tag& b) { return a.name < b.name; });
   return tags;
+}
+
+Result<std::vector<Tag>> Repository::tags_reachable_from(const std::string& commit) const {
+  Result<std::vector<Tag>> all = tags();
+  if (!all.ok()) return all.error();
+  Result<git_oid> start = resolve_oid(raw(), commit);
+  if (!start.ok()) return start.error();
+  std::unordered_set<Oid, OidHash> unseen;  // tagged commits the walk has not reached yet
+  for (const Tag& tag : *all) {
+    if (std::optional<Oid> id = Oid::from_hex(tag.commit)) unseen.insert(*id);
+  }
+  std::unordered_set<Oid, OidHash> reached;
+  git_revwalk* raw_walk = nullptr;
+  if (git_revwalk_new(&raw_walk, raw()) != 0) {
+    return make_error("cannot walk the history of " + path_ + ": " + libgit2_reason());
+  }
+  RevwalkPtr walk(raw_walk);
+  if (git_revwalk_push(walk.get(), &*start) != 0) return make_error("unknown revision: " + commit);
+  git_oid oid;
+  int status = 0;
+  while (!unseen.empty() && (status = git_revwalk_next(&oid, walk.get())) == 0) {
+    if (unseen.erase(to_oid(oid)) > 0) reached.insert(to_oid(oid));
+  }
+  if (!unseen.empty() && status != GIT_ITEROVER) {
+    return make_error("cannot walk the history of " + path_ + ": " + libgit2_reason());
+  }
+  std::vector<Tag> result;
+  for (Tag& tag : *all) {
+    std::optional<Oid> id = Oid::from_hex(tag.commit);
+    if (id && reached.count(*id) > 0) result.push_back(std::move(tag));
+  }
+  return result;
+}
+
+Result<bool> Repository::has_path(const std::string& commit, const std::string& path) const {
+  Result<CommitPtr> found = lookup_commit(raw(), commit);
+  if (!found.ok()) return found.error();
+  git_tree* raw_tree = nullptr;
+  if (git_commit_tree(&raw_tree, found->get()) != 0) {
+    return make_error("cannot read the tree of " + commit + ": " + libgit2_reason());
+  }
+  TreePtr tree(raw_tree);
+  git_tree_entry* raw_entry = nullptr;
+  const int status = git_tree_entry_bypath(&raw_entry, tree.get(), path.c_str());
+  if (status == GIT_ENOTFOUND) return false;
+  if (status != 0) {
+    return make_error("cannot look up " + path + " in " + commit + ": " + libgit2_reason());
+  }
+  TreeEntryPtr entry(raw_entry);
+  return true;
 }
 
 Result<CommitGraph> Repository::graph(const std::vector<std::string>& tips,
