@@ -51,33 +51,28 @@ Result<Backend> make_kernel_backend(const KernelBackendOptions& options, const B
   if (!fs::is_regular_file(options.config, ec)) {
     return make_error("kernel config not found: " + options.config);
   }
-  Result<int> memory_mb = parse_memory_mb(options.vm_memory);
-  if (!memory_mb) return memory_mb.error();
+  CULPRIT_ASSIGN_OR_RETURN(const int memory_mb, parse_memory_mb(options.vm_memory));
   std::optional<builder::CompilerTable> compilers;
   if (!options.compilers.empty()) {
-    auto table = builder::CompilerTable::load(options.compilers);
-    if (!table) return table.error();
-    compilers = std::move(*table);
+    CULPRIT_ASSIGN_OR_RETURN(compilers, builder::CompilerTable::load(options.compilers));
   }
-  if (Status qemu = runner::check_qemu("qemu-system-x86_64"); !qemu.ok()) return qemu.error();
-  if (Status tree = check_kernel_repo(options.repo, options.bad); !tree.ok()) return tree.error();
-  if (Status config = check_kernel_config(options.repo, options.config,
-                                          options.work_dir + "/config-check", log);
-      !config.ok()) {
-    return config.error();
-  }
+  CULPRIT_TRY(runner::check_qemu("qemu-system-x86_64"));
+  CULPRIT_TRY(check_kernel_repo(options.repo, options.bad));
+  CULPRIT_TRY(
+      check_kernel_config(options.repo, options.config, options.work_dir + "/config-check", log));
 
   const std::string& repro = options.repro.empty() ? options.repro_bin : options.repro;
   log(fmt::format("building reproducer {}", repro));
-  auto files = runner::prepare_vm_files(options.work_dir + "/vm", options.repro, options.repro_bin);
-  if (!files) return files.error();
+  CULPRIT_ASSIGN_OR_RETURN(
+      const runner::VmFiles files,
+      runner::prepare_vm_files(options.work_dir + "/vm", options.repro, options.repro_bin));
 
   runner::QemuRunConfig run_config;
   run_config.kernel_image = [](const runner::RunRequest& request) {
     return builder::KernelBuilder::image_path(request.job_dir, request.checkout_dir);
   };
-  run_config.initramfs = files->initramfs;
-  run_config.memory_mb = *memory_mb;
+  run_config.initramfs = files.initramfs;
+  run_config.memory_mb = memory_mb;
   run_config.run_time = std::chrono::seconds(options.run_time_s);
   run_config.boot_timeout = std::chrono::seconds(options.boot_timeout_s);
   run_config.no_output_timeout = std::chrono::seconds(options.no_output_timeout_s);
@@ -85,11 +80,11 @@ Result<Backend> make_kernel_backend(const KernelBackendOptions& options, const B
   run_config.accelerator = options.accelerator == "kvm"   ? runner::Accelerator::kvm
                            : options.accelerator == "tcg" ? runner::Accelerator::tcg
                                                           : runner::Accelerator::automatic;
-  run_config.vms = vms_for_memory(options.vms > 0 ? options.vms : cpu_count(), *memory_mb, log);
+  run_config.vms = vms_for_memory(options.vms > 0 ? options.vms : cpu_count(), memory_mb, log);
   bool kvm = run_config.accelerator == runner::Accelerator::kvm ||
              (run_config.accelerator == runner::Accelerator::automatic && runner::kvm_usable());
   log(fmt::format("VMs: {} at once, {} MiB each, {}; kernel command line: {}", run_config.vms,
-                  *memory_mb, kvm ? "KVM (TCG if KVM does not boot)" : "TCG",
+                  memory_mb, kvm ? "KVM (TCG if KVM does not boot)" : "TCG",
                   runner::kernel_cmdline(run_config)));
 
   builder::KernelBuildConfig build_config;

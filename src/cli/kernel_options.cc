@@ -53,9 +53,9 @@ void add_kernel_options(CLI::App& bisect, KernelFlags& flags) {
 
 Status apply_job_file(CLI::App& app, const std::string& path) {
   if (path.empty()) return {};
-  Result<std::vector<backend::JobFileSetting>> settings = backend::read_job_file(path);
-  if (!settings) return settings.error();
-  for (const backend::JobFileSetting& setting : *settings) {
+  CULPRIT_ASSIGN_OR_RETURN(const std::vector<backend::JobFileSetting> settings,
+                           backend::read_job_file(path));
+  for (const backend::JobFileSetting& setting : settings) {
     const std::string& name = setting.key;
     CLI::Option* option = nullptr;
     if (name != "job" && name != "help") {
