@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds the console-parser fuzzer with clang (libFuzzer + ASan + UBSan) from the src/report
-# sources and runs it. Seeds come from the shared crash-report corpus (read only); new inputs go to
+# sources (and the base text helpers they use) and runs it. Seeds come from the shared crash-report corpus (read only); new inputs go to
 # a scratch directory.
 #
 # Usage: fuzz/build_and_run.sh [SECONDS]     (default 60; FUZZ_SECONDS works too)
@@ -22,7 +22,7 @@ echo "building report_fuzz with $cxx in $workdir"
 # shellcheck disable=SC2046 # pkg-config prints several flags
 "$cxx" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -fno-omit-frame-pointer -I"$root/src" $(pkg-config --cflags re2 libhs) \
-  "$here/report_fuzz.cc" "$root"/src/report/*.cc \
+  "$here/report_fuzz.cc" "$root"/src/report/*.cc "$root/src/base/text.cc" \
   $(pkg-config --libs re2 libhs) -o "$workdir/report_fuzz"
 
 seeds=""

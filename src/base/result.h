@@ -51,6 +51,10 @@ class [[nodiscard]] Result {
     return std::get<1>(data_);
   }
 
+  // The value, or `fallback` for an error: for callers to whom a failure just means "none".
+  T value_or(T fallback) const& { return ok() ? value() : std::move(fallback); }
+  T value_or(T fallback) && { return ok() ? std::move(*this).value() : std::move(fallback); }
+
  private:
   std::variant<T, Error> data_;
 };
@@ -78,9 +82,30 @@ using Status = Result<void>;
 
 }  // namespace culprit
 
-// Early return of an error from a function that returns any Result.
+// Early return of an error from a function that returns any Result: for a Status, or a Result
+// whose value is not needed.
+//
+//   CULPRIT_TRY(worktree.checkout(commit));
 #define CULPRIT_TRY(expr)                                              \
   do {                                                                 \
     auto&& culprit_try_result_ = (expr);                               \
     if (!culprit_try_result_.ok()) return culprit_try_result_.error(); \
   } while (0)
+
+// Takes the value out of a Result, or returns its error from the enclosing function (which
+// returns any Result). `lhs` is a declaration or anything assignable; `...` is the expression
+// giving the Result (commas allowed):
+//
+//   CULPRIT_ASSIGN_OR_RETURN(CommitPtr commit, lookup_commit(repo, revision));
+//   CULPRIT_ASSIGN_OR_RETURN(files.init, build_init(dir));
+//
+// It expands to several statements, so it cannot be the body of an unbraced if or loop.
+#define CULPRIT_ASSIGN_OR_RETURN(lhs, ...) \
+  CULPRIT_ASSIGN_OR_RETURN_IMPL_(CULPRIT_CONCAT_(culprit_result_, __LINE__), lhs, __VA_ARGS__)
+
+#define CULPRIT_CONCAT_INNER_(a, b) a##b
+#define CULPRIT_CONCAT_(a, b) CULPRIT_CONCAT_INNER_(a, b)
+#define CULPRIT_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, ...) \
+  auto tmp = (__VA_ARGS__);                           \
+  if (!tmp.ok()) return tmp.error();                  \
+  lhs = std::move(tmp).value()

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "base/process.h"
+#include "base/text.h"
 #include "builder/signature.h"
 
 namespace culprit::builder {
@@ -14,10 +15,6 @@ namespace {
 // What a shell reports when its child was killed by SIGKILL (128 + 9): most often the kernel's
 // out-of-memory killer, which is our machine's problem rather than the commit's.
 constexpr int kShellKilledStatus = 128 + SIGKILL;
-
-std::string first_line(const std::string& text) {
-  return text.substr(0, text.find('\n'));
-}
 
 }  // namespace
 

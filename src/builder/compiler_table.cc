@@ -1,32 +1,20 @@
 #include "builder/compiler_table.h"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
+#include "base/files.h"
+#include "base/text.h"
+
 namespace culprit::builder {
-namespace {
-
-std::string_view trim(std::string_view text) {
-  const char* space = " \t\r\n";
-  std::size_t start = text.find_first_not_of(space);
-  if (start == std::string_view::npos) return {};
-  return text.substr(start, text.find_last_not_of(space) - start + 1);
-}
-
-}  // namespace
 
 Result<CompilerTable> CompilerTable::parse(std::string_view text, const std::string& source_name) {
   CompilerTable table;
   bool has_default = false;
   int line_number = 0;
-  std::istringstream lines{std::string(text)};
-  std::string raw;
-  while (std::getline(lines, raw)) {
+  for (std::string_view line : split_lines(text)) {
     ++line_number;
-    std::string_view line = raw;
     line = trim(line.substr(0, line.find('#')));
     if (line.empty()) continue;
     std::size_t split = line.find_first_of(" \t");
@@ -65,11 +53,9 @@ Result<CompilerTable> CompilerTable::parse(std::string_view text, const std::str
 }
 
 Result<CompilerTable> CompilerTable::load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return make_error("cannot read compiler table: " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse(text.str(), path);
+  Result<std::string> text = read_file(path, "compiler table");
+  if (!text) return make_error("cannot read compiler table: " + path);
+  return parse(*text, path);
 }
 
 std::optional<std::string> CompilerTable::newest_release(const std::vector<std::string>& tags) {

@@ -7,25 +7,21 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "base/cpu.h"
+#include "base/files.h"
 #include "base/process.h"
+#include "base/text.h"
 #include "builder/signature.h"
+#include "vcs/repository.h"
 
 namespace culprit::builder {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 bool write_text(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -33,24 +29,13 @@ bool write_text(const fs::path& path, const std::string& text) {
   return static_cast<bool>(out);
 }
 
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    lines.push_back(std::move(line));
-  }
-  return lines;
-}
-
-bool contains(const std::string& text, std::string_view part) {
+bool contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string::npos;
 }
 
 // Lines that name the cause of a build failure. Strong ones come from the compiler, assembler,
 // linker or kbuild scripts; make's "*** [...] Error 2" only says which target failed.
-bool strong_error_line(const std::string& line) {
+bool strong_error_line(std::string_view line) {
   static const std::string_view kPatterns[] = {
       "error:",
       "Error:",
@@ -71,11 +56,11 @@ bool strong_error_line(const std::string& line) {
   return false;
 }
 
-bool weak_error_line(const std::string& line) {
+bool weak_error_line(std::string_view line) {
   return contains(line, "*** ") || contains(line, "Error ");
 }
 
-bool in_function_line(const std::string& line) {
+bool in_function_line(std::string_view line) {
   return contains(line, ": In function") || contains(line, ": At top level:");
 }
 
@@ -91,10 +76,6 @@ bool executable_in_path(const std::string& name) {
   return false;
 }
 
-std::string first_line(const std::string& text) {
-  return text.substr(0, text.find('\n'));
-}
-
 }  // namespace
 
 Status check_kernel_tree(const std::string& dir) {
@@ -108,21 +89,21 @@ Status check_kernel_tree(const std::string& dir) {
 }
 
 std::vector<std::string> build_root_cause(const std::string& output, std::size_t limit) {
-  std::vector<std::string> lines = split_lines(output);
+  std::vector<std::string_view> lines = split_lines(output);
   std::vector<std::string> cause;
   for (std::size_t i = 0; i < lines.size() && cause.size() < limit; ++i) {
     if (!strong_error_line(lines[i])) continue;
     // The compiler's "In function" line before the first error says where.
     if (i > 0 && in_function_line(lines[i - 1]) &&
         (cause.empty() || cause.back() != lines[i - 1]) && cause.size() + 1 < limit) {
-      cause.push_back(lines[i - 1]);
+      cause.emplace_back(lines[i - 1]);
     }
-    cause.push_back(lines[i]);
+    cause.emplace_back(lines[i]);
   }
   if (!cause.empty()) return cause;
-  for (const std::string& line : lines) {
+  for (std::string_view line : lines) {
     if (cause.size() >= limit) break;
-    if (weak_error_line(line)) cause.push_back(line);
+    if (weak_error_line(line)) cause.emplace_back(line);
   }
   return cause;
 }
@@ -134,7 +115,9 @@ bool killed_for_memory(const std::string& output) {
 }
 
 std::string kernel_compiler_line(const std::string& build_dir) {
-  std::string header = read_text(fs::path(build_dir) / "include/generated/compile.h");
+  std::string header =
+      read_file((fs::path(build_dir) / "include/generated/compile.h").string(), "compile.h")
+          .value_or("");
   // "#define LINUX_COMPILER\t\t\"gcc ...\"" (kbuild aligns the values with tabs).
   std::size_t start = header.find("#define LINUX_COMPILER");
   if (start == std::string::npos) return "";
@@ -176,20 +159,21 @@ std::string KernelBuilder::image_path(const std::string& job_dir, const std::str
 }
 
 KernelBuilder::KernelBuilder(KernelBuildConfig config) : config_(std::move(config)) {
-  if (config_.jobs <= 0)
-    config_.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (config_.jobs <= 0) config_.jobs = cpu_count();
   have_ccache_ = config_.use_ccache && executable_in_path("ccache");
 }
 
 std::string KernelBuilder::compiler_command(const std::string& commit) const {
   if (!config_.compilers) return "";
-  ProcessSpec spec;
-  spec.argv = {"git", "-C", config_.repo, "tag", "--merged", commit, "--list", "v*"};
-  spec.timeout = std::chrono::seconds(120);
-  Result<ProcessResult> tags = run_process(spec);
+  // The commit's tags named v*, as `git tag --merged COMMIT --list 'v*'`; none when the repository
+  // cannot tell, which means the table's default. A handle of its own: builds run side by side.
   std::vector<std::string> names;
-  if (tags.ok() && tags->end == ProcessResult::End::exited && tags->exit_status == 0) {
-    names = split_lines(tags->output);
+  if (Result<vcs::Repository> repo = vcs::Repository::open(config_.repo); repo.ok()) {
+    if (Result<std::vector<vcs::Tag>> tags = repo->tags_reachable_from(commit); tags.ok()) {
+      for (const vcs::Tag& tag : *tags) {
+        if (tag.name.starts_with('v')) names.push_back(tag.name);
+      }
+    }
   }
   return config_.compilers->compiler_for(names);
 }
@@ -219,7 +203,7 @@ BuildResult KernelBuilder::build(const BuildRequest& request) {
   if (Status tree = check_kernel_tree(checkout.string()); !tree.ok()) {
     return finish(BuildResult::Status::failed, tree.error().message);
   }
-  std::string user_config = read_text(config_.config_path);
+  std::string user_config = read_file(config_.config_path, "kernel config").value_or("");
   if (user_config.empty()) {
     return finish(BuildResult::Status::infra_error,
                   "cannot read kernel config: " + config_.config_path);
@@ -303,7 +287,7 @@ BuildResult KernelBuilder::build(const BuildRequest& request) {
 
   Result<ProcessResult> configured = make({"olddefconfig"});
   if (auto failed = failure(configured, "make olddefconfig")) return *failed;
-  std::string final_config = read_text(build_dir / ".config");
+  std::string final_config = read_file((build_dir / ".config").string(), ".config").value_or("");
   fs::path config_artifact = artifacts / "kernel.config";
   write_text(config_artifact, final_config);
   result.artifacts.push_back(config_artifact.string());

@@ -7,7 +7,8 @@
 //
 // with syzbot's reproducible environment (KBUILD_BUILD_TIMESTAMP/USER/HOST/VERSION, LOCALVERSION)
 // and ccache in front of the compiler when it is installed. The compiler comes from a
-// CompilerTable (by the newest release tag reachable from the commit), default the system one.
+// CompilerTable (by the newest release tag reachable from the commit, read through libgit2),
+// default the system one.
 //
 // A failed build is a skip whose log_tail holds the root-cause lines (the first error lines, at
 // most 20); a build killed for memory is an infra error. Per commit, the .config used and the

@@ -1,17 +1,15 @@
-// `culprit bisect`: the command backend (a build command and a test command), like
-// `git bisect run` with several runs per commit, flakiness and crash titles.
+// `culprit bisect`: the flags of the command backend (a build command and a test command, like
+// `git bisect run` with several runs per commit, flakiness and crash titles) and of the kernel
+// backend (cli/kernel_options.h). src/backend assembles the backend, src/job runs the bisection.
 #include <cstdio>
 #include <fstream>
 #include <memory>
 
-#include <fmt/format.h>
-
+#include "backend/command_backend.h"
 #include "base/interrupt.h"
-#include "builder/command_builder.h"
 #include "cli/kernel_options.h"
 #include "cli/subcommand.h"
 #include "job/bisect_job.h"
-#include "runner/command_runner.h"
 
 namespace culprit::cli {
 
@@ -20,12 +18,8 @@ namespace {
 struct BisectFlags {
   job::BisectOptions options;
   std::string mode = "cause";
-  std::string build_command;
-  std::string test_command;
+  backend::CommandBackendOptions command;  // its artifact is options.artifact
   std::string log_path;
-  int build_timeout_s = 3600;
-  int test_timeout_s = 600;
-  int jobs = 1;
   std::string budget;
   KernelFlags kernel;
   CLI::App* app = nullptr;  // for the job file, which sets options not given as flags
@@ -37,7 +31,7 @@ int run_bisect_command(BisectFlags& flags) {
     std::fprintf(stderr, "culprit: %s\n", applied.error().message.c_str());
     return 2;
   }
-  if (options.bad.empty() || (!flags.kernel.enabled && flags.test_command.empty())) {
+  if (options.bad.empty() || (!flags.kernel.enabled && flags.command.test_command.empty())) {
     std::fprintf(stderr, "culprit: %s is required\n", options.bad.empty() ? "--bad" : "--test");
     return 2;
   }
@@ -55,36 +49,26 @@ int run_bisect_command(BisectFlags& flags) {
     std::fprintf(stderr, "culprit: cannot write log file %s\n", flags.log_path.c_str());
     return 1;
   }
-  std::unique_ptr<builder::Builder> builder;
-  std::unique_ptr<runner::Runner> runner;
+  backend::Backend backend;
   if (flags.kernel.enabled) {
-    auto backend = make_kernel_backend(options, flags.kernel, log);
-    if (!backend) {
-      std::fprintf(stderr, "culprit: %s\n", backend.error().message.c_str());
+    auto kernel = kernel_backend(options, flags.kernel, log);
+    if (!kernel) {
+      std::fprintf(stderr, "culprit: %s\n", kernel.error().message.c_str());
       return 1;
     }
-    builder = std::move(backend->builder);
-    runner = std::move(backend->runner);
+    backend = std::move(*kernel);
   } else {
-    options.backend_key = fmt::format("command\nbuild={}\ntest={}\nartifact={}",
-                                      flags.build_command, flags.test_command, options.artifact);
-    builder::CommandBuildConfig build_config;
-    build_config.command = flags.build_command;
-    build_config.artifact = options.artifact;
-    build_config.timeout = std::chrono::seconds(flags.build_timeout_s);
-    builder = std::make_unique<builder::CommandBuilder>(build_config);
-
-    runner::CommandRunConfig run_config;
-    run_config.command = flags.test_command;
-    run_config.timeout = std::chrono::seconds(flags.test_timeout_s);
-    run_config.jobs = flags.jobs;
-    runner = std::make_unique<runner::CommandRunner>(run_config);
+    flags.command.artifact = options.artifact;
+    backend = backend::make_command_backend(flags.command);
   }
+  options.backend_key = backend.key;
+  options.build_slots = backend.build_slots;
+  options.arch = backend.arch;
   // SIGUSR1: stop between runs, record the job as cancelled (exit 4); running it again resumes.
   auto cancel = std::make_shared<job::CancelToken>();
   options.cancel = cancel;
   on_stop_request([cancel] { cancel->request(); });
-  auto result = job::run_bisect(options, *builder, *runner, log);
+  auto result = job::run_bisect(options, *backend.builder, *backend.runner, log);
   on_stop_request(nullptr);
   if (!result) {
     std::fprintf(stderr, "culprit: %s\n", result.error().message.c_str());
@@ -147,17 +131,18 @@ Subcommand add_bisect_command(CLI::App& parent) {
                   "batches as are worth their cost); classic: runs per commit (>= 10: syzbot's "
                   "verdict rule; fewer: any crash is bad, like git bisect run). Default 10")
       ->check(CLI::PositiveNumber);
-  app->add_option("--jobs", flags->jobs, "Runs at once")->check(CLI::PositiveNumber);
-  app->add_option("--build", flags->build_command,
+  app->add_option("--jobs", flags->command.jobs, "Runs at once")->check(CLI::PositiveNumber);
+  app->add_option("--build", flags->command.build_command,
                   "Shell command that builds the checkout (non-zero exit: skip the commit)");
   app->add_option("--artifact", options.artifact,
                   "Build output whose signature is recorded (path relative to the checkout)");
-  app->add_option("--test", flags->test_command,
+  app->add_option("--test", flags->command.test_command,
                   "Shell command run once per run in the checkout: 0 no crash, 125 cannot test, "
                   "anything else crashed");
-  app->add_option("--build-timeout", flags->build_timeout_s, "Seconds before a build is killed")
+  app->add_option("--build-timeout", flags->command.build_timeout_s,
+                  "Seconds before a build is killed")
       ->check(CLI::PositiveNumber);
-  app->add_option("--test-timeout", flags->test_timeout_s,
+  app->add_option("--test-timeout", flags->command.test_timeout_s,
                   "Seconds before a run is killed (a hang)")
       ->check(CLI::PositiveNumber);
   app->add_option("--state", options.state_path,

@@ -1,18 +1,15 @@
 // `culprit maintainers FILE... [--repo DIR] [--maintainers FILE] [--console LOG] [--json]`: whom
 // to tell about files, like `scripts/get_maintainer.pl -f FILE...` (see vcs/maintainers.h for the
 // rules and where they deviate from get_maintainer.pl).
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/files.h"
 #include "base/result.h"
 #include "cli/subcommand.h"
 #include "report/report.h"
@@ -30,16 +27,6 @@ struct MaintainersOptions {
   std::string console_path;
   bool json = false;
 };
-
-Result<std::string> read_text(const std::string& path, std::string_view what) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file)
-    return make_error(fmt::format("cannot read {} {}: {}", what, path, std::strerror(errno)));
-  std::ostringstream data;
-  data << file.rdbuf();
-  if (file.bad()) return make_error(fmt::format("cannot read {} {}", what, path));
-  return std::move(data).str();
-}
 
 // A path as get_maintainer.pl wants it: relative to the top of the tree, "/"-separated, with a
 // trailing "/" for a directory of the tree.
@@ -66,13 +53,13 @@ int run_maintainers(const MaintainersOptions& options) {
   const fs::path repo(options.repo);
   const std::string maintainers_path =
       options.maintainers_path.empty() ? (repo / "MAINTAINERS").string() : options.maintainers_path;
-  Result<std::string> text = read_text(maintainers_path, "MAINTAINERS file");
+  Result<std::string> text = read_file(maintainers_path, "MAINTAINERS file");
   if (!text.ok()) return fail(text.error().message);
 
   std::vector<std::string> files;
   std::string guilty_file;
   if (!options.console_path.empty()) {
-    Result<std::string> log = read_text(options.console_path, "console log");
+    Result<std::string> log = read_file(options.console_path, "console log");
     if (!log.ok()) return fail(log.error().message);
     std::optional<report::CrashReport> crash = report::parse_first(*log);
     if (!crash) return fail(fmt::format("no crash report in {}", options.console_path));
@@ -99,7 +86,7 @@ int run_maintainers(const MaintainersOptions& options) {
   for (const std::string& file : files) {
     std::error_code error;
     if (file.ends_with('/') || !fs::is_regular_file(repo / file, error)) continue;
-    Result<std::string> content = read_text((repo / file).string(), "file");
+    Result<std::string> content = read_file((repo / file).string(), "file");
     if (content.ok()) query.keyword_text += *content + "\n";
   }
 

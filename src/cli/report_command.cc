@@ -1,17 +1,14 @@
 // `culprit report [FILE|-] [--json]`: the crashes found in a console log.
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
-#include <sstream>
 #include <string>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "base/files.h"
 #include "base/result.h"
 #include "cli/subcommand.h"
 #include "report/report.h"
@@ -30,14 +27,7 @@ Result<std::string> read_input(const std::string& path) {
     if (std::cin.bad()) return make_error("cannot read console log from standard input");
     return data;
   }
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    return make_error(fmt::format("cannot read console log {}: {}", path, std::strerror(errno)));
-  }
-  std::ostringstream data;
-  data << file.rdbuf();
-  if (file.bad()) return make_error(fmt::format("cannot read console log {}", path));
-  return std::move(data).str();
+  return read_file(path, "console log");
 }
 
 std::string executor_text(const report::CrashReport& crash) {

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/text.h"
 #include "report/demangle.h"
 #include "report/literal_scanner.h"
 #include "report/oops_table.h"
@@ -168,20 +169,6 @@ struct LineCursor {
     return true;
   }
 };
-
-std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  std::size_t pos = 0;
-  while (true) {
-    std::size_t newline = text.find('\n', pos);
-    if (newline == std::string_view::npos) {
-      lines.push_back(text.substr(pos));
-      return lines;
-    }
-    lines.push_back(text.substr(pos, newline - pos));
-    pos = newline + 1;
-  }
-}
 
 // The console context of a line: whether it has a printk timestamp, and its caller tag
 // ("[  T123]" for a task, "[  C1]" for a CPU) if any.
@@ -736,8 +723,10 @@ std::string corruption_of(std::string_view title, std::string_view report,
     auto groups = search(*start, report);
     if (!groups) continue;
     std::size_t from = (*groups)[0]->data() - report.data();
-    std::vector<std::string_view> lines = split_lines(report.substr(from));
-    if (lines.size() < 4) return "call trace is missed";
+    const std::string_view trace = report.substr(from);
+    // As syzkaller counts them: the pieces between "\n"s, an empty one after the last included.
+    if (std::count(trace.begin(), trace.end(), '\n') + 1 < 4) return "call trace is missed";
+    std::vector<std::string_view> lines = split_lines(trace);
     bool corrupted = true;
     for (std::size_t i = 1; i < 16 && i < lines.size(); ++i) {
       if (contains_match(rules.any_stack_start.get(), lines[i])) break;

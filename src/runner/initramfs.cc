@@ -165,7 +165,7 @@ Result<std::string> build_init(const std::string& dir) {
     out << init_source();
     if (!out) return make_error("cannot write " + source);
   }
-  if (Status compiled = compile_static(source, binary); !compiled.ok()) return compiled.error();
+  CULPRIT_TRY(compile_static(source, binary));
   return binary;
 }
 
@@ -230,15 +230,10 @@ Result<VmFiles> prepare_vm_files(const std::string& dir, const std::string& repr
     }
     files.reproducer = fs::absolute(repro_binary, ec).string();
   }
-  Result<std::string> init = build_init((fs::path(dir) / "init").string());
-  if (!init) return init.error();
-  files.init = *init;
+  CULPRIT_ASSIGN_OR_RETURN(files.init, build_init((fs::path(dir) / "init").string()));
   files.initramfs = (fs::absolute(dir, ec) / "initramfs.cpio").string();
-  if (Status packed = make_initramfs(files.init, files.reproducer,
-                                     (fs::path(dir) / "initramfs").string(), files.initramfs);
-      !packed.ok()) {
-    return packed.error();
-  }
+  CULPRIT_TRY(make_initramfs(files.init, files.reproducer, (fs::path(dir) / "initramfs").string(),
+                             files.initramfs));
   return files;
 }
 

@@ -19,13 +19,9 @@ Result<TreePtr> commit_tree(git_commit* commit, const std::string& name) {
 }  // namespace
 
 Result<CommitDiff> diff_first_parent(const Repository& repo, const std::string& revision) {
-  Result<CommitPtr> commit = lookup_commit(repo.raw(), revision);
-  if (!commit.ok()) return commit.error();
   CommitDiff result;
-  result.commit = std::move(*commit);
-  Result<TreePtr> tree = commit_tree(result.commit.get(), revision);
-  if (!tree.ok()) return tree.error();
-  result.tree = std::move(*tree);
+  CULPRIT_ASSIGN_OR_RETURN(result.commit, lookup_commit(repo.raw(), revision));
+  CULPRIT_ASSIGN_OR_RETURN(result.tree, commit_tree(result.commit.get(), revision));
   if (git_commit_parentcount(result.commit.get()) > 0) {
     git_commit* parent = nullptr;
     if (git_commit_parent(&parent, result.commit.get(), 0) != 0) {
@@ -33,9 +29,7 @@ Result<CommitDiff> diff_first_parent(const Repository& repo, const std::string& 
           fmt::format("cannot read the parent of {}: {}", revision, libgit2_reason()));
     }
     CommitPtr parent_commit(parent);
-    Result<TreePtr> parent_tree = commit_tree(parent, revision + "^");
-    if (!parent_tree.ok()) return parent_tree.error();
-    result.parent_tree = std::move(*parent_tree);
+    CULPRIT_ASSIGN_OR_RETURN(result.parent_tree, commit_tree(parent, revision + "^"));
   }
   git_diff_options options = GIT_DIFF_OPTIONS_INIT;
   git_diff* diff = nullptr;

@@ -6,19 +6,13 @@
 #include <cctype>
 #include <initializer_list>
 
+#include "base/text.h"
 #include "vcs/commit_diff.h"
 
 namespace culprit::vcs {
 namespace {
 
 using namespace detail;  // NOLINT: the shared libgit2 handles
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
-}
 
 std::string_view basename(std::string_view path) {
   const std::size_t slash = path.rfind('/');
@@ -169,9 +163,8 @@ std::string_view to_string(DiffFlag flag) {
 
 Result<std::vector<DiffFlag>> classify_diff(const Repository& repo, const std::string& commit,
                                             std::string_view target_arch) {
-  Result<CommitDiff> diff = diff_first_parent(repo, commit);
-  if (!diff.ok()) return diff.error();
-  git_diff* changes = diff->diff.get();
+  CULPRIT_ASSIGN_OR_RETURN(const CommitDiff diff, diff_first_parent(repo, commit));
+  git_diff* changes = diff.diff.get();
   const std::size_t count = git_diff_num_deltas(changes);
   if (count == 0) return std::vector<DiffFlag>{};
 
@@ -209,11 +202,9 @@ Result<std::vector<DiffFlag>> classify_diff(const Repository& repo, const std::s
       const char* path =
           delta->new_file.path != nullptr ? delta->new_file.path : delta->old_file.path;
       if (path == nullptr || is_documentation(path)) continue;
-      Result<std::string> before = blob_text(repo, delta->old_file.id);
-      if (!before.ok()) return before.error();
-      Result<std::string> after = blob_text(repo, delta->new_file.id);
-      if (!after.ok()) return after.error();
-      same_tokens = c_token_stream(*before) == c_token_stream(*after);
+      CULPRIT_ASSIGN_OR_RETURN(const std::string before, blob_text(repo, delta->old_file.id));
+      CULPRIT_ASSIGN_OR_RETURN(const std::string after, blob_text(repo, delta->new_file.id));
+      same_tokens = c_token_stream(before) == c_token_stream(after);
     }
     if (same_tokens) flags.push_back(DiffFlag::comments_only);
   }

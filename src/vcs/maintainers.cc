@@ -3,32 +3,19 @@
 #include <re2/re2.h>
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <optional>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "base/text.h"
+
 namespace culprit::vcs {
 namespace {
 
 // get_maintainer.pl leaves the "chief penguin" out unless asked (--git-chief-penguins).
 constexpr std::string_view kChiefPenguin = "torvalds@linux-foundation.org";
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
-}
-
-std::string_view trim(std::string_view text) {
-  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!text.empty() && blank(text.front())) text.remove_prefix(1);
-  while (!text.empty() && blank(text.back())) text.remove_suffix(1);
-  return text;
-}
 
 bool is_tag_line(std::string_view line) {
   return line.size() >= 2 && line[0] >= 'A' && line[0] <= 'Z' && line[1] == ':';

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "base/text.h"
 #include "vcs/commit_diff.h"
 #include "vcs/libgit2_handles.h"
 
@@ -20,13 +21,6 @@ using namespace detail;  // NOLINT: the shared libgit2 handles
 constexpr std::string_view kStableList = "stable@vger.kernel.org";
 // Keyword matching reads the changed lines; a first-parent diff of a huge merge is cut here.
 constexpr std::size_t kMaxKeywordText = 32u << 20;
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
-}
 
 // Trailer keys whose addresses are recipients (syzbot's list).
 bool is_recipient_key(std::string_view key) {
@@ -66,29 +60,27 @@ std::vector<std::string> trailer_recipients(const CommitInfo& commit) {
 }
 
 Result<std::vector<std::string>> changed_files(const Repository& repo, const std::string& commit) {
-  Result<CommitDiff> diff = diff_first_parent(repo, commit);
-  if (!diff.ok()) return diff.error();
-  return delta_paths(diff->diff.get());
+  CULPRIT_ASSIGN_OR_RETURN(const CommitDiff diff, diff_first_parent(repo, commit));
+  return delta_paths(diff.diff.get());
 }
 
 Result<MaintainersAnswer> commit_maintainers(const Repository& repo, const std::string& commit) {
-  Result<CommitDiff> diff = diff_first_parent(repo, commit);
-  if (!diff.ok()) return diff.error();
+  CULPRIT_ASSIGN_OR_RETURN(const CommitDiff diff, diff_first_parent(repo, commit));
 
   git_tree_entry* raw_entry = nullptr;
-  if (git_tree_entry_bypath(&raw_entry, diff->tree.get(), "MAINTAINERS") != 0) {
+  if (git_tree_entry_bypath(&raw_entry, diff.tree.get(), "MAINTAINERS") != 0) {
     return MaintainersAnswer{};
   }
   TreeEntryPtr entry(raw_entry);
   if (git_tree_entry_type(entry.get()) != GIT_OBJECT_BLOB) return MaintainersAnswer{};
-  Result<std::string> text = blob_text(repo, *git_tree_entry_id(entry.get()));
-  if (!text.ok()) return text.error();
-  const Maintainers maintainers = Maintainers::parse(*text);
+  CULPRIT_ASSIGN_OR_RETURN(const std::string text,
+                           blob_text(repo, *git_tree_entry_id(entry.get())));
+  const Maintainers maintainers = Maintainers::parse(text);
 
   MaintainersQuery query;
-  query.files = delta_paths(diff->diff.get());
-  git_tree* tree = diff->tree.get();
-  git_tree* parent_tree = diff->parent_tree.get();
+  query.files = delta_paths(diff.diff.get());
+  git_tree* tree = diff.tree.get();
+  git_tree* parent_tree = diff.parent_tree.get();
   query.is_directory = [tree, parent_tree](const std::string& path) {
     for (git_tree* side : {tree, parent_tree}) {
       if (side == nullptr) continue;
@@ -101,7 +93,7 @@ Result<MaintainersAnswer> commit_maintainers(const Repository& repo, const std::
   };
 
   // As `git show | get_maintainer.pl`: keywords may match the message or a changed line.
-  query.keyword_text = git_commit_message(diff->commit.get());
+  query.keyword_text = git_commit_message(diff.commit.get());
   query.keyword_text += '\n';
   auto collect = [](const git_diff_delta*, const git_diff_hunk*, const git_diff_line* line,
                     void* payload) -> int {
@@ -114,7 +106,7 @@ Result<MaintainersAnswer> commit_maintainers(const Repository& repo, const std::
     return 0;
   };
   const int printed =
-      git_diff_print(diff->diff.get(), GIT_DIFF_FORMAT_PATCH, collect, &query.keyword_text);
+      git_diff_print(diff.diff.get(), GIT_DIFF_FORMAT_PATCH, collect, &query.keyword_text);
   if (printed < 0) {
     return make_error(fmt::format("cannot read the diff of {}: {}", commit, libgit2_reason()));
   }
@@ -122,18 +114,17 @@ Result<MaintainersAnswer> commit_maintainers(const Repository& repo, const std::
 }
 
 Result<Recipients> recipients(const Repository& repo, const std::string& commit) {
-  Result<CommitInfo> info = repo.commit(commit);
-  if (!info.ok()) return info.error();
+  CULPRIT_ASSIGN_OR_RETURN(const CommitInfo info, repo.commit(commit));
   Recipients result;
-  result.to = trailer_recipients(*info);
+  result.to = trailer_recipients(info);
   if (result.to.size() > 2) return result;
 
-  Result<MaintainersAnswer> maintainers = commit_maintainers(repo, info->hash);
-  if (!maintainers.ok()) return maintainers.error();
+  CULPRIT_ASSIGN_OR_RETURN(const MaintainersAnswer maintainers,
+                           commit_maintainers(repo, info.hash));
   std::set<std::string> to(result.to.begin(), result.to.end());
-  to.insert(maintainers->to.begin(), maintainers->to.end());
+  to.insert(maintainers.to.begin(), maintainers.to.end());
   result.to.assign(to.begin(), to.end());
-  for (const std::string& address : maintainers->cc) {
+  for (const std::string& address : maintainers.cc) {
     if (to.count(address) == 0) result.cc.push_back(address);
   }
   return result;

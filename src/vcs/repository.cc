@@ -7,8 +7,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <system_error>
+#include <unordered_set>
 #include <utility>
+
+#include "base/text.h"
 
 namespace culprit::vcs {
 
@@ -24,9 +28,8 @@ Oid to_oid(const git_oid& oid) {
 }
 
 Result<git_oid> resolve_oid(git_repository* repo, const std::string& revision) {
-  Result<CommitPtr> commit = lookup_commit(repo, revision);
-  if (!commit.ok()) return commit.error();
-  return *git_commit_id(commit->get());
+  CULPRIT_ASSIGN_OR_RETURN(CommitPtr commit, lookup_commit(repo, revision));
+  return *git_commit_id(commit.get());
 }
 
 Person to_person(const git_signature* signature) {
@@ -75,22 +78,20 @@ Result<Repository> Repository::open(const std::string& path) {
 }
 
 Result<std::string> Repository::resolve(const std::string& revision) const {
-  Result<git_oid> oid = resolve_oid(raw(), revision);
-  if (!oid.ok()) return oid.error();
-  return to_hex(*oid);
+  CULPRIT_ASSIGN_OR_RETURN(git_oid oid, resolve_oid(raw(), revision));
+  return to_hex(oid);
 }
 
 Result<CommitInfo> Repository::commit(const std::string& hash) const {
-  Result<CommitPtr> found = lookup_commit(raw(), hash);
-  if (!found.ok()) return found.error();
-  git_commit* commit = found->get();
+  CULPRIT_ASSIGN_OR_RETURN(CommitPtr found, lookup_commit(raw(), hash));
+  git_commit* commit = found.get();
 
   CommitInfo info;
   info.hash = to_hex(*git_commit_id(commit));
   info.tree = to_hex(*git_commit_tree_id(commit));
   const char* message = git_commit_message(commit);
   info.message = message != nullptr ? message : "";
-  info.title = info.message.substr(0, info.message.find('\n'));
+  info.title = first_line(info.message);
   info.author = to_person(git_commit_author(commit));
   info.committer = to_person(git_commit_committer(commit));
   const unsigned parent_count = git_commit_parentcount(commit);
@@ -103,12 +104,10 @@ Result<CommitInfo> Repository::commit(const std::string& hash) const {
 
 Result<bool> Repository::is_ancestor(const std::string& ancestor,
                                      const std::string& descendant) const {
-  Result<git_oid> ancestor_oid = resolve_oid(raw(), ancestor);
-  if (!ancestor_oid.ok()) return ancestor_oid.error();
-  Result<git_oid> descendant_oid = resolve_oid(raw(), descendant);
-  if (!descendant_oid.ok()) return descendant_oid.error();
-  if (git_oid_equal(&*ancestor_oid, &*descendant_oid)) return true;
-  const int answer = git_graph_descendant_of(raw(), &*descendant_oid, &*ancestor_oid);
+  CULPRIT_ASSIGN_OR_RETURN(git_oid ancestor_oid, resolve_oid(raw(), ancestor));
+  CULPRIT_ASSIGN_OR_RETURN(git_oid descendant_oid, resolve_oid(raw(), descendant));
+  if (git_oid_equal(&ancestor_oid, &descendant_oid)) return true;
+  const int answer = git_graph_descendant_of(raw(), &descendant_oid, &ancestor_oid);
   if (answer < 0) {
     return make_error("cannot tell whether " + ancestor + " is an ancestor of " + descendant +
                       ": " + libgit2_reason());
@@ -118,12 +117,10 @@ Result<bool> Repository::is_ancestor(const std::string& ancestor,
 
 Result<std::vector<std::string>> Repository::merge_bases(const std::string& a,
                                                          const std::string& b) const {
-  Result<git_oid> a_oid = resolve_oid(raw(), a);
-  if (!a_oid.ok()) return a_oid.error();
-  Result<git_oid> b_oid = resolve_oid(raw(), b);
-  if (!b_oid.ok()) return b_oid.error();
+  CULPRIT_ASSIGN_OR_RETURN(git_oid a_oid, resolve_oid(raw(), a));
+  CULPRIT_ASSIGN_OR_RETURN(git_oid b_oid, resolve_oid(raw(), b));
   git_oidarray bases{};
-  const int status = git_merge_bases(&bases, raw(), &*a_oid, &*b_oid);
+  const int status = git_merge_bases(&bases, raw(), &a_oid, &b_oid);
   if (status == GIT_ENOTFOUND) return std::vector<std::string>{};  // unrelated histories
   if (status != 0) {
     return make_error("cannot find the merge bases of " + a + " and " + b + ": " +
@@ -160,6 +157,53 @@ Result<std::vector<Tag>> Repository::tags() const {
   return tags;
 }
 
+Result<std::vector<Tag>> Repository::tags_reachable_from(const std::string& commit) const {
+  CULPRIT_ASSIGN_OR_RETURN(std::vector<Tag> all, tags());
+  CULPRIT_ASSIGN_OR_RETURN(git_oid start, resolve_oid(raw(), commit));
+  std::unordered_set<Oid, OidHash> unseen;  // tagged commits the walk has not reached yet
+  for (const Tag& tag : all) {
+    if (std::optional<Oid> id = Oid::from_hex(tag.commit)) unseen.insert(*id);
+  }
+  std::unordered_set<Oid, OidHash> reached;
+  git_revwalk* raw_walk = nullptr;
+  if (git_revwalk_new(&raw_walk, raw()) != 0) {
+    return make_error("cannot walk the history of " + path_ + ": " + libgit2_reason());
+  }
+  RevwalkPtr walk(raw_walk);
+  if (git_revwalk_push(walk.get(), &start) != 0) return make_error("unknown revision: " + commit);
+  git_oid oid;
+  int status = 0;
+  while (!unseen.empty() && (status = git_revwalk_next(&oid, walk.get())) == 0) {
+    if (unseen.erase(to_oid(oid)) > 0) reached.insert(to_oid(oid));
+  }
+  if (!unseen.empty() && status != GIT_ITEROVER) {
+    return make_error("cannot walk the history of " + path_ + ": " + libgit2_reason());
+  }
+  std::vector<Tag> result;
+  for (Tag& tag : all) {
+    std::optional<Oid> id = Oid::from_hex(tag.commit);
+    if (id && reached.count(*id) > 0) result.push_back(std::move(tag));
+  }
+  return result;
+}
+
+Result<bool> Repository::has_path(const std::string& commit, const std::string& path) const {
+  CULPRIT_ASSIGN_OR_RETURN(CommitPtr found, lookup_commit(raw(), commit));
+  git_tree* raw_tree = nullptr;
+  if (git_commit_tree(&raw_tree, found.get()) != 0) {
+    return make_error("cannot read the tree of " + commit + ": " + libgit2_reason());
+  }
+  TreePtr tree(raw_tree);
+  git_tree_entry* raw_entry = nullptr;
+  const int status = git_tree_entry_bypath(&raw_entry, tree.get(), path.c_str());
+  if (status == GIT_ENOTFOUND) return false;
+  if (status != 0) {
+    return make_error("cannot look up " + path + " in " + commit + ": " + libgit2_reason());
+  }
+  TreeEntryPtr entry(raw_entry);
+  return true;
+}
+
 Result<CommitGraph> Repository::graph(const std::vector<std::string>& tips,
                                       const std::vector<std::string>& hidden) const {
   git_revwalk* raw_walk = nullptr;
@@ -169,14 +213,12 @@ Result<CommitGraph> Repository::graph(const std::vector<std::string>& tips,
   RevwalkPtr walk(raw_walk);
   git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
   for (const std::string& tip : tips) {
-    Result<git_oid> oid = resolve_oid(raw(), tip);
-    if (!oid.ok()) return oid.error();
-    if (git_revwalk_push(walk.get(), &*oid) != 0) return make_error("unknown revision: " + tip);
+    CULPRIT_ASSIGN_OR_RETURN(git_oid oid, resolve_oid(raw(), tip));
+    if (git_revwalk_push(walk.get(), &oid) != 0) return make_error("unknown revision: " + tip);
   }
   for (const std::string& revision : hidden) {
-    Result<git_oid> oid = resolve_oid(raw(), revision);
-    if (!oid.ok()) return oid.error();
-    if (git_revwalk_hide(walk.get(), &*oid) != 0) {
+    CULPRIT_ASSIGN_OR_RETURN(git_oid oid, resolve_oid(raw(), revision));
+    if (git_revwalk_hide(walk.get(), &oid) != 0) {
       return make_error("unknown revision: " + revision);
     }
   }
@@ -246,9 +288,8 @@ Result<Worktree> Worktree::create(const std::string& repository_path, const std:
 
   // A handle of our own: the redirections below live only in its memory, so the user's
   // repository (its work tree, .git/index, HEAD and refs) is never written.
-  Result<Repository> repo = Repository::open(repository_path);
-  if (!repo.ok()) return repo.error();
-  if (git_repository_set_workdir(repo->raw(), directory.c_str(), /*update_gitlink=*/0) != 0) {
+  CULPRIT_ASSIGN_OR_RETURN(Repository repo, Repository::open(repository_path));
+  if (git_repository_set_workdir(repo.raw(), directory.c_str(), /*update_gitlink=*/0) != 0) {
     return make_error("cannot use " + directory + " as a worktree: " + libgit2_reason());
   }
   const std::string index_path = directory + ".index";
@@ -257,17 +298,16 @@ Result<Worktree> Worktree::create(const std::string& repository_path, const std:
     return make_error("cannot open worktree index " + index_path + ": " + libgit2_reason());
   }
   IndexPtr index(raw_index);
-  if (git_repository_set_index(repo->raw(), index.get()) != 0) {
+  if (git_repository_set_index(repo.raw(), index.get()) != 0) {
     return make_error("cannot use worktree index " + index_path + ": " + libgit2_reason());
   }
-  return Worktree(std::move(repo).value(), directory);
+  return Worktree(std::move(repo), directory);
 }
 
 Status Worktree::checkout(const std::string& commit) {
   git_repository* repo = repo_->raw();
-  Result<CommitPtr> target = lookup_commit(repo, commit);
-  if (!target.ok()) return target.error();
-  const std::string hash = to_hex(*git_commit_id(target->get()));
+  CULPRIT_ASSIGN_OR_RETURN(CommitPtr target, lookup_commit(repo, commit));
+  const std::string hash = to_hex(*git_commit_id(target.get()));
 
   git_index* raw_index = nullptr;
   if (git_repository_index(&raw_index, repo) != 0) {
@@ -285,7 +325,7 @@ Status Worktree::checkout(const std::string& commit) {
   options.baseline_index = index.get();
 
   current_.reset();
-  if (git_checkout_tree(repo, reinterpret_cast<const git_object*>(target->get()), &options) != 0) {
+  if (git_checkout_tree(repo, reinterpret_cast<const git_object*>(target.get()), &options) != 0) {
     return make_error("cannot check out " + commit + " in " + dir_ + ": " + libgit2_reason());
   }
   if (git_index_write(index.get()) != 0) {

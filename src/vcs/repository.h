@@ -33,8 +33,8 @@ struct Trailer {
 };
 
 struct CommitInfo {
-  std::string hash;  // 40 hex digits
-  std::string tree;  // 40 hex digits
+  std::string hash;   // 40 hex digits
+  std::string tree;   // 40 hex digits
   std::string title;  // first line of the message
   std::string message;
   Person author;
@@ -68,6 +68,12 @@ class Repository {
   Result<std::vector<std::string>> merge_bases(const std::string& a, const std::string& b) const;
   // Every tag, peeled to its commit; tags that do not point at commits are left out.
   Result<std::vector<Tag>> tags() const;
+  // The tags whose commit is `commit` or one of its ancestors, as `git tag --merged COMMIT`,
+  // sorted by name: one walk of the history `commit` reaches (it stops once every tagged commit
+  // has been seen).
+  Result<std::vector<Tag>> tags_reachable_from(const std::string& commit) const;
+  // Whether `commit`'s tree has `path` (a file or a directory), as `git cat-file -e COMMIT:PATH`.
+  Result<bool> has_path(const std::string& commit, const std::string& path) const;
   // Commits reachable from any of `tips` and from none of `hidden`, parents first.
   Result<CommitGraph> graph(const std::vector<std::string>& tips,
                             const std::vector<std::string>& hidden) const;

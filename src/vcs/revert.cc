@@ -15,10 +15,9 @@ namespace {
 using namespace detail;  // NOLINT: the shared libgit2 handles
 
 Result<CommitPtr> lookup(const Repository& repo, const std::string& hash) {
-  auto resolved = repo.resolve(hash);
-  if (!resolved) return resolved.error();
+  CULPRIT_ASSIGN_OR_RETURN(const std::string resolved, repo.resolve(hash));
   git_oid oid;
-  if (git_oid_fromstr(&oid, resolved->c_str()) != 0) return make_error("unknown revision: " + hash);
+  if (git_oid_fromstr(&oid, resolved.c_str()) != 0) return make_error("unknown revision: " + hash);
   git_commit* commit = nullptr;
   if (git_commit_lookup(&commit, repo.raw(), &oid) != 0) {
     return make_error("unknown revision: " + hash);
@@ -30,13 +29,11 @@ Result<CommitPtr> lookup(const Repository& repo, const std::string& hash) {
 
 Result<Revert> revert_onto(const Repository& repo, const std::string& commit,
                            const std::string& onto) {
-  auto reverted = lookup(repo, commit);
-  if (!reverted) return reverted.error();
-  auto ours = lookup(repo, onto);
-  if (!ours) return ours.error();
-  const unsigned mainline = git_commit_parentcount(reverted->get()) > 1 ? 1 : 0;
+  CULPRIT_ASSIGN_OR_RETURN(CommitPtr reverted, lookup(repo, commit));
+  CULPRIT_ASSIGN_OR_RETURN(CommitPtr ours, lookup(repo, onto));
+  const unsigned mainline = git_commit_parentcount(reverted.get()) > 1 ? 1 : 0;
   git_index* raw_index = nullptr;
-  if (git_revert_commit(&raw_index, repo.raw(), reverted->get(), ours->get(), mainline, nullptr) !=
+  if (git_revert_commit(&raw_index, repo.raw(), reverted.get(), ours.get(), mainline, nullptr) !=
       0) {
     return make_error("cannot revert " + commit + " on top of " + onto + ": " + libgit2_reason());
   }
@@ -72,7 +69,7 @@ Result<Revert> revert_onto(const Repository& repo, const std::string& commit,
   }
   TreePtr tree(raw_tree);
   // The signature's time is `onto`'s, so that the same revert gives the same commit every time.
-  const git_signature* base = git_commit_committer(ours->get());
+  const git_signature* base = git_commit_committer(ours.get());
   git_signature* raw_signature = nullptr;
   if (git_signature_new(&raw_signature, "culprit", "culprit@culprit.invalid", base->when.time, 0) !=
       0) {
@@ -81,10 +78,10 @@ Result<Revert> revert_onto(const Repository& repo, const std::string& commit,
   SignaturePtr signature(raw_signature);
   const std::string message =
       "Revert \"" +
-      std::string(git_commit_summary(reverted->get()) ? git_commit_summary(reverted->get()) : "") +
-      "\"\n\nThis reverts commit " + to_hex(*git_commit_id(reverted->get())) +
+      std::string(git_commit_summary(reverted.get()) ? git_commit_summary(reverted.get()) : "") +
+      "\"\n\nThis reverts commit " + to_hex(*git_commit_id(reverted.get())) +
       " (culprit's revert check).\n";
-  const git_commit* parents[] = {ours->get()};
+  const git_commit* parents[] = {ours.get()};
   git_oid commit_oid;
   if (git_commit_create(&commit_oid, repo.raw(), nullptr, signature.get(), signature.get(), nullptr,
                         message.c_str(), tree.get(), 1, parents) != 0) {

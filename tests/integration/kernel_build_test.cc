@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
+#include <utility>
 
 #include "builder/compiler_table.h"
 #include "builder/kernel_builder.h"
@@ -192,6 +194,49 @@ TEST(KernelBuildTest, FailedMakeKeepsRootCauseLogAndConfig) {
   EXPECT_NE(log.find("configured " + (dir / "job/build") + " by culprit@culprit"),
             std::string::npos)
       << log;
+}
+
+// The compiler table is read by the newest release tag the commit reaches (libgit2, as `git tag
+// --merged`): a commit on top of v6.1 gets v6.1's compiler, the tagged v5.10 commit its own.
+TEST(KernelBuildTest, CompilerComesFromTheCommitsReleaseTag) {
+  TempDir dir;
+  std::string repo = dir / "repo";
+  git(dir.path(), {"init", "-q", repo});
+  for (const char* sub : {"arch/x86", "scripts/kconfig"})
+    std::filesystem::create_directories(repo + "/" + sub);
+  write_file(repo + "/Kconfig", "");
+  write_file(repo + "/arch/x86/Makefile", "");
+  write_file(repo + "/scripts/kconfig/conf.c", "");
+  write_file(repo + "/Makefile", "olddefconfig:\n\t@false\n");
+  git(repo, {"add", "-A"});
+  git(repo, {"commit", "-q", "-m", "v5.10"});
+  git(repo, {"tag", "v5.10"});
+  std::string old_commit = git(repo, {"rev-parse", "HEAD"});
+  git(repo, {"commit", "-q", "--allow-empty", "-m", "v6.1"});
+  git(repo, {"tag", "-a", "v6.1", "-m", "Linux 6.1"});
+  git(repo, {"commit", "-q", "--allow-empty", "-m", "after v6.1"});
+  std::string new_commit = git(repo, {"rev-parse", "HEAD"});
+  write_file(dir / "config", "CONFIG_64BIT=y\n");
+  write_file(dir / "compilers", "v6.1 gcc-from-v6.1\nv5.10 gcc-from-v5.10\n");
+
+  builder::KernelBuildConfig config;
+  config.repo = repo;
+  config.config_path = dir / "config";
+  config.compilers = CompilerTable::load(dir / "compilers").value();
+  config.jobs = 1;
+  config.use_ccache = false;
+  builder::KernelBuilder builder(config);
+  for (const auto& [commit, compiler] :
+       {std::pair{new_commit, "gcc-from-v6.1"}, std::pair{old_commit, "gcc-from-v5.10"}}) {
+    builder::BuildRequest request;
+    request.checkout_dir = repo;
+    request.commit = commit;
+    request.job_dir = dir / "job";
+    builder::BuildResult result = builder.build(request);
+    EXPECT_EQ(result.status, builder::BuildResult::Status::failed);
+    std::string log = read_file(dir / ("job/artifacts/" + commit.substr(0, 12) + "/build.log"));
+    EXPECT_NE(log.find(std::string(" CC=") + compiler + " "), std::string::npos) << log;
+  }
 }
 
 }  // namespace

@@ -195,6 +195,45 @@ TEST_F(RepositoryTest, TagsArePeeledToCommitsAndNonCommitTagsLeftOut) {
   EXPECT_EQ((*tags)[3].commit, third_);
 }
 
+TEST_F(RepositoryTest, TagsReachableFromACommitAreTheMergedOnes) {
+  git(repo_, {"tag", "-a", "v3", "-m", "three", fourth_});
+  git(repo_, {"tag", "v4", third_});
+  git(repo_, {"tag", "later", removal_});
+  const Repository repo = open();
+  const auto names = [&](const std::string& commit) {
+    Result<std::vector<Tag>> tags = repo.tags_reachable_from(commit);
+    EXPECT_TRUE(tags.ok()) << tags.error().message;
+    std::vector<std::string> result;
+    for (const Tag& tag : tags.value_or({})) result.push_back(tag.name);
+    return result;
+  };
+  // As `git tag --merged`: the commit's own tags count, a side branch's only once merged.
+  EXPECT_EQ(names(fourth_), (std::vector<std::string>{"v1", "v2", "v3"}));
+  EXPECT_EQ(names(third_), (std::vector<std::string>{"v1", "v2", "v4"}));
+  EXPECT_EQ(names(merge_), (std::vector<std::string>{"v1", "v2", "v3", "v4"}));
+  EXPECT_EQ(names("v1"), (std::vector<std::string>{"v1"}));
+  EXPECT_EQ(names(removal_), (std::vector<std::string>{"later", "v1", "v2", "v3", "v4"}));
+  Result<std::vector<Tag>> unknown = repo.tags_reachable_from("v9");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().message, "unknown revision: v9");
+}
+
+TEST_F(RepositoryTest, HasPathLooksInTheCommitsTree) {
+  const Repository repo = open();
+  const auto has = [&](const std::string& commit, const std::string& path) {
+    Result<bool> answer = repo.has_path(commit, path);
+    EXPECT_TRUE(answer.ok()) << answer.error().message;
+    return answer.ok() && *answer;
+  };
+  EXPECT_TRUE(has(first_, "b.txt"));
+  EXPECT_TRUE(has(first_, "dir"));
+  EXPECT_TRUE(has(first_, "dir/c.txt"));
+  EXPECT_FALSE(has(removal_, "dir/c.txt"));
+  EXPECT_FALSE(has(first_, "feature.txt"));
+  EXPECT_TRUE(has(merge_, "feature.txt"));
+  EXPECT_FALSE(repo.has_path("v9", "a.txt").ok());
+}
+
 TEST_F(RepositoryTest, IsAncestor) {
   const Repository repo = open();
   const auto is_ancestor = [&](const std::string& a, const std::string& b) {

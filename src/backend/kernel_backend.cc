@@ -1,0 +1,111 @@
+#include "backend/kernel_backend.h"
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "backend/preflight.h"
+#include "base/cpu.h"
+#include "base/files.h"
+#include "base/sha256.h"
+#include "builder/compiler_table.h"
+#include "builder/kernel_builder.h"
+#include "runner/initramfs.h"
+#include "runner/qemu_runner.h"
+
+namespace culprit::backend {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string file_digest(const std::string& path) {
+  return to_hex(sha256(read_file(path, "file").value_or("")));
+}
+
+}  // namespace
+
+Result<int> parse_memory_mb(const std::string& text) {
+  std::size_t used = 0;
+  long value = 0;
+  try {
+    value = std::stol(text, &used);
+  } catch (const std::exception&) {
+    return make_error(fmt::format("bad memory size `{}` (use 512M or 1G)", text));
+  }
+  std::string unit = text.substr(used);
+  long mb = -1;
+  if (unit.empty() || unit == "M" || unit == "m" || unit == "MB" || unit == "MiB") mb = value;
+  if (unit == "G" || unit == "g" || unit == "GB" || unit == "GiB") mb = value * 1024;
+  if (mb < 64 || mb > (1 << 20)) {
+    return make_error(fmt::format("bad memory size `{}` (use 512M or 1G, at least 64M)", text));
+  }
+  return static_cast<int>(mb);
+}
+
+Result<Backend> make_kernel_backend(const KernelBackendOptions& options, const BackendLog& log) {
+  std::error_code ec;
+  if (!fs::is_regular_file(options.config, ec)) {
+    return make_error("kernel config not found: " + options.config);
+  }
+  CULPRIT_ASSIGN_OR_RETURN(const int memory_mb, parse_memory_mb(options.vm_memory));
+  std::optional<builder::CompilerTable> compilers;
+  if (!options.compilers.empty()) {
+    CULPRIT_ASSIGN_OR_RETURN(compilers, builder::CompilerTable::load(options.compilers));
+  }
+  CULPRIT_TRY(runner::check_qemu("qemu-system-x86_64"));
+  CULPRIT_TRY(check_kernel_repo(options.repo, options.bad));
+  CULPRIT_TRY(
+      check_kernel_config(options.repo, options.config, options.work_dir + "/config-check", log));
+
+  const std::string& repro = options.repro.empty() ? options.repro_bin : options.repro;
+  log(fmt::format("building reproducer {}", repro));
+  CULPRIT_ASSIGN_OR_RETURN(
+      const runner::VmFiles files,
+      runner::prepare_vm_files(options.work_dir + "/vm", options.repro, options.repro_bin));
+
+  runner::QemuRunConfig run_config;
+  run_config.kernel_image = [](const runner::RunRequest& request) {
+    return builder::KernelBuilder::image_path(request.job_dir, request.checkout_dir);
+  };
+  run_config.initramfs = files.initramfs;
+  run_config.memory_mb = memory_mb;
+  run_config.run_time = std::chrono::seconds(options.run_time_s);
+  run_config.boot_timeout = std::chrono::seconds(options.boot_timeout_s);
+  run_config.no_output_timeout = std::chrono::seconds(options.no_output_timeout_s);
+  run_config.cmdline = options.cmdline;
+  run_config.accelerator = options.accelerator == "kvm"   ? runner::Accelerator::kvm
+                           : options.accelerator == "tcg" ? runner::Accelerator::tcg
+                                                          : runner::Accelerator::automatic;
+  run_config.vms = vms_for_memory(options.vms > 0 ? options.vms : cpu_count(), memory_mb, log);
+  bool kvm = run_config.accelerator == runner::Accelerator::kvm ||
+             (run_config.accelerator == runner::Accelerator::automatic && runner::kvm_usable());
+  log(fmt::format("VMs: {} at once, {} MiB each, {}; kernel command line: {}", run_config.vms,
+                  memory_mb, kvm ? "KVM (TCG if KVM does not boot)" : "TCG",
+                  runner::kernel_cmdline(run_config)));
+
+  builder::KernelBuildConfig build_config;
+  build_config.repo = options.repo;
+  build_config.config_path = fs::absolute(options.config, ec).string();
+  build_config.compilers = std::move(compilers);
+  build_config.jobs = options.build_jobs > 0 ? options.build_jobs : cpu_count();
+  build_config.timeout = std::chrono::seconds(options.build_timeout_s);
+
+  Backend backend;
+  // One build folder per commit tested at once: a kernel checkout and build take gigabytes, and an
+  // incremental rebuild in the same folder is cheap.
+  backend.build_slots = options.parallel;
+  backend.arch = "x86_64";
+  backend.key =
+      fmt::format("kernel\nconfig={}\nrepro={}\nrun_time={}\ncmdline={}\ncompilers={}",
+                  file_digest(options.config), file_digest(repro), options.run_time_s,
+                  options.cmdline, options.compilers.empty() ? "" : file_digest(options.compilers));
+  backend.builder = std::make_unique<builder::KernelBuilder>(std::move(build_config));
+  backend.runner = std::make_unique<runner::QemuRunner>(std::move(run_config));
+  return backend;
+}
+
+}  // namespace culprit::backend

@@ -1,0 +1,44 @@
+// The kernel backend (`culprit bisect --kernel`): every commit of a Linux tree is built with make
+// (builder::KernelBuilder, one kept build folder per commit tested at once) and the reproducer is
+// run in QEMU VMs booting it (runner::QemuRunner), from a culprit-made initramfs.
+#pragma once
+
+#include <string>
+
+#include "backend/backend.h"
+#include "base/result.h"
+
+namespace culprit::backend {
+
+struct KernelBackendOptions {
+  // Of the bisection.
+  std::string repo = ".";
+  std::string bad;       // the commit the bisection starts from, checked to be a kernel tree
+  std::string work_dir;  // culprit's folder beside the store (<state>.d): the VM files, scratch
+  int parallel = 1;      // commits built and tested at once: one build folder each
+  // The kernel's.
+  std::string config;     // the .config every commit is built with (after make olddefconfig)
+  std::string repro;      // C reproducer, compiled statically once per job ...
+  std::string repro_bin;  // ... or a static executable: exactly one of the two
+  int vms = 0;            // VMs at once; 0: one per CPU (fewer when memory is short)
+  std::string vm_memory = "512M";
+  int run_time_s = 10;  // the reproducer runs again and again this long in each VM
+  int boot_timeout_s = 120;
+  int no_output_timeout_s = 60;
+  std::string cmdline;               // extra kernel command line parameters
+  std::string compilers;             // compiler table file (builder/compiler_table.h); "": none
+  std::string accelerator = "auto";  // "auto" (KVM when /dev/kvm works), "kvm" or "tcg"
+  int build_jobs = 0;                // make -j; 0: one per CPU
+  int build_timeout_s = 3 * 3600;
+};
+
+// "512", "512M", "2G" -> MiB. Error: "bad memory size `TEXT` (use 512M or 1G)".
+Result<int> parse_memory_mb(const std::string& text);
+
+// The kernel backend, ready to run: checks the input (the config file, qemu installed, the
+// preflight checks), builds the reproducer and the initramfs, and fills the Backend's key (the
+// digests of the config, the reproducer and the compiler table, and the settings that change a
+// run), build slots (one per parallel commit) and arch (x86_64). Logs what it does.
+Result<Backend> make_kernel_backend(const KernelBackendOptions& options, const BackendLog& log);
+
+}  // namespace culprit::backend
