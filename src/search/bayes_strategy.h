@@ -21,15 +21,16 @@
 // to every candidate ancestor of x (found once per tested commit by a DFS). P(x is new) = the
 // posterior mass of x's ancestors, for every x at once by one pass in topological order: q(x) =
 // pi(x) + q(first parent) + the mass of the ancestors the other parents add (Ancestry's per-merge
-// difference lists, computed once) -- exact with merges, side branches and octopus merges.
+// difference lists, computed once: search/ancestry.h) -- exact with merges, side branches and
+// octopus merges.
 //
 // Choosing the next test: the expected information (bits) that a batch of runs on x gives about
-// the culprit is I(S_x; Y), a concave function of q(x) (the batch outcome Y depends on the
-// hypothesis only through x's state S_x); divided by the cost of the action -- the build (zero for
-// the `kept_builds` most recently tested commits) plus one batch of runs, both learned as the job
-// runs. With --parallel K the batch holds up to K commits chosen greedily: each next one maximises
-// the information it adds given the states of those already chosen, per the cost it adds (builds
-// run at the same time, runs share the pool).
+// the culprit is I(S_x; Y) (BatchInformation, search/batch_information.h), a concave function of
+// q(x) (the batch outcome Y depends on the hypothesis only through x's state S_x); divided by the
+// cost of the action -- the build (zero for the `kept_builds` most recently tested commits) plus
+// one batch of runs, both learned as the job runs. With --parallel K the batch holds up to K
+// commits chosen greedily: each next one maximises the information it adds given the states of
+// those already chosen, per the cost it adds (builds run at the same time, runs share the pool).
 //
 // Stops when the leading hypothesis reaches `confidence`, when the budget is spent, or when no
 // test is worth anything (only commits that do not build separate the leaders).
@@ -41,31 +42,11 @@
 #include <span>
 #include <vector>
 
+#include "search/ancestry.h"           // Ancestry
+#include "search/batch_information.h"  // BatchInformation
 #include "search/strategy.h"
 
 namespace culprit::search {
-
-// What the posterior needs of the graph's ancestry, computed once per graph (shareable between
-// strategies over the same graph, as the benchmark does).
-class Ancestry {
- public:
-  explicit Ancestry(const vcs::CommitGraph& graph);
-  const vcs::CommitGraph& graph() const { return *graph_; }
-  // For a node with 2+ parents: its ancestors that its first parent does not reach (itself
-  // excluded); empty otherwise.
-  std::span<const Index> merge_difference(Index node) const {
-    return {difference_.data() + offsets_[node], difference_.data() + offsets_[node + 1]};
-  }
-  // Every ancestor of `node`, itself included (one DFS).
-  std::vector<Index> ancestors(Index node) const;
-  // For every node, the sum of `mass` over its ancestors (itself included), exactly.
-  void ancestor_sums(std::span<const double> mass, std::vector<double>& sums) const;
-
- private:
-  const vcs::CommitGraph* graph_;
-  std::vector<std::uint32_t> offsets_;
-  std::vector<Index> difference_;
-};
 
 // Tunables of the model (see above).
 struct BayesModel {
@@ -78,20 +59,6 @@ struct BayesModel {
   int judge_batches = 3;        // batches on a release tag or the fixed head before judging it
   double judge_error = 0.05;    // a release or head is good once a bug would have shown by now
   double min_gain_bits = 1e-4;  // below: no test is worth running
-};
-
-// Expected information (bits) about a binary state with P(new) = q that a batch of `runs` runs
-// gives, with per-run outcome probabilities {ok, matching crash, other crash} in each state.
-class BatchInformation {
- public:
-  BatchInformation(int runs, const std::array<double, 3>& new_state,
-                   const std::array<double, 3>& old_state);
-  double operator()(double q) const;  // interpolated from a table
-  double exact(double q) const;
-
- private:
-  std::vector<double> p_new_, p_old_;  // outcome distributions
-  std::vector<double> table_;
 };
 
 class BayesStrategy final : public SearchStrategy {

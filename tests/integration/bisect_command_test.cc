@@ -42,10 +42,6 @@ fi
 exit 0
 )";
 
-Bisection run_culprit(const std::vector<std::string>& args, const std::string& json_path) {
-  return run_bisect_binary(CULPRIT_BINARY, args, json_path);
-}
-
 std::string oracle_test(const std::string& script, const std::string& repo,
                         const std::string& culprit, const std::string& log = "") {
   return "sh " + script + " " + repo + " " + culprit + " \"$CULPRIT_COMMIT\"" +

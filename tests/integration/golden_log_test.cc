@@ -219,7 +219,7 @@ class GoldenLogTest : public ::testing::Test {
       const std::string base = dir_ / fmt::format("{}-{}", scenario.name, repeat);
       std::vector<std::string> args = scenario.args;
       args.insert(args.end(), {"--state", base + ".db", "--log", base + ".log"});
-      Bisection bisection = run_bisect_binary(CULPRIT_BINARY, args, base + ".json");
+      Bisection bisection = run_culprit(args, base + ".json");
       ASSERT_EQ(bisection.output.exit_status, scenario.exit_status) << bisection.output.output;
       const std::string log = read_file(base + ".log");
       // Not a terminal: stdout (and stderr, which stays empty) is the log, without status lines.

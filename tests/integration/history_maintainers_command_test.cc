@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/maintainers_fixture.h"
 #include "support/test_support.h"
 
 namespace culprit::testing {
@@ -117,30 +118,6 @@ TEST_F(HistoryCommandTest, ClearErrors) {
   EXPECT_EQ(bad_id.output, "culprit: invalid job id: seven\n");
 }
 
-constexpr const char* kMaintainers = R"(Maintainers List
-----------------
-
-WIDGETS
-M:	Wendy Widget <wendy@widgets.example>
-R:	Rita Reviewer <rita@review.example>
-L:	widgets@lists.example
-S:	Maintained
-F:	drivers/widget/
-
-HWMON-LIKE API
-M:	Henry Mon <henry@mon.example>
-L:	mon@lists.example
-S:	Supported
-K:	\bmon_register\(
-
-THE REST
-M:	Linus Torvalds <torvalds@linux-foundation.org>
-L:	linux-kernel@vger.kernel.org
-S:	Buried alive in reporters
-F:	*
-F:	*/
-)";
-
 const char* kConsole =
     R"([   10.000000][ T1234] ==================================================================
 [   10.000000][ T1234] BUG: KASAN: use-after-free in widget_poke+0x1c/0x30 drivers/widget/core.c:42
@@ -161,9 +138,9 @@ class MaintainersCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
     tree_ = dir_ / "linux";
-    write_file(tree_ + "/MAINTAINERS", kMaintainers);
+    write_file(tree_ + "/MAINTAINERS", std::string(kMaintainers));
     write_file(tree_ + "/drivers/widget/core.c", "int widget;\n");
-    write_file(tree_ + "/drivers/misc/sensor.c", "int x = mon_register(0);\n");
+    write_file(tree_ + "/drivers/misc/sensor.c", "int x = frobnicate_sensor(0);\n");
     write_file(tree_ + "/Makefile", "all:\n");
   }
 
@@ -183,8 +160,8 @@ TEST_F(MaintainersCommandTest, AnswersLikeGetMaintainer) {
   CommandOutput keyword = culprit({"maintainers", "--repo", tree_, "drivers/misc/sensor.c"});
   ASSERT_EQ(keyword.exit_status, 0) << keyword.output;
   EXPECT_EQ(keyword.output,
-            "section: HWMON-LIKE API\nsection: THE REST\n"
-            "to: henry@mon.example, mon@lists.example\ncc: linux-kernel@vger.kernel.org\n");
+            "section: FROBNICATOR API\nsection: THE REST\n"
+            "to: fred@frob.example, frob@lists.example\ncc: linux-kernel@vger.kernel.org\n");
 
   // An absolute path inside the tree, and a directory.
   CommandOutput absolute =
@@ -203,7 +180,7 @@ TEST_F(MaintainersCommandTest, AnswersLikeGetMaintainer) {
 TEST_F(MaintainersCommandTest, AnswersForTheGuiltyFileOfACrash) {
   write_file(dir_ / "console.log", kConsole);
   // The MAINTAINERS file can come from elsewhere (--maintainers).
-  write_file(dir_ / "M", kMaintainers);
+  write_file(dir_ / "M", std::string(kMaintainers));
   CommandOutput out = culprit({"maintainers", "--repo", dir_ / "empty", "--maintainers", dir_ / "M",
                                "--console", dir_ / "console.log"});
   ASSERT_EQ(out.exit_status, 0) << out.output;

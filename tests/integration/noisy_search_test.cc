@@ -41,10 +41,6 @@ git -C "$1" merge-base --is-ancestor "$2" "$CULPRIT_COMMIT" && exit 1
 exit 0
 )";
 
-Bisection run_culprit(const std::vector<std::string>& args, const std::string& json_path) {
-  return run_bisect_binary(CULPRIT_BINARY, args, json_path);
-}
-
 // At p = 0.3 and f = 0.02 the bayes strategy names the culprit in at least 19 of 20 seeded trials,
 // each on its own ~100-commit history with merges and a random culprit.
 TEST(NoisySearchTest, BayesFindsTheCulpritOfAFlakyReproducerIn19Of20Trials) {

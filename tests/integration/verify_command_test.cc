@@ -21,10 +21,6 @@ namespace {
 
 using nlohmann::json;
 
-Bisection run_culprit(const std::vector<std::string>& args, const std::string& json_path) {
-  return run_bisect_binary(CULPRIT_BINARY, args, json_path);
-}
-
 bool has_flag(const json& result, const std::string& flag) {
   if (!result.contains("flags")) return false;
   std::vector<std::string> flags = result["flags"];

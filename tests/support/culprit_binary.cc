@@ -4,9 +4,8 @@
 
 namespace culprit::testing {
 
-Bisection run_bisect_binary(const std::string& binary, const std::vector<std::string>& args,
-                            const std::string& json_path) {
-  std::vector<std::string> argv = {binary, "bisect"};
+Bisection run_culprit(const std::vector<std::string>& args, const std::string& json_path) {
+  std::vector<std::string> argv = {CULPRIT_BINARY, "bisect"};
   argv.insert(argv.end(), args.begin(), args.end());
   argv.push_back("--json");
   argv.push_back(json_path);

@@ -1,4 +1,5 @@
-// Running the real `culprit bisect` binary from a test and reading its --json result.
+// Running the real `culprit bisect` binary from a test and reading its --json result: the one way
+// the integration tests run a whole bisection.
 #pragma once
 
 #include <string>
@@ -12,11 +13,11 @@ namespace culprit::testing {
 
 struct Bisection {
   CommandOutput output;   // exit status and stdout+stderr
-  nlohmann::json result;  // the --json document (null when none was written)
+  nlohmann::json result;  // the --json document (null when none was written or it is not JSON)
 };
 
-// `culprit bisect ARGS --json JSON_PATH`, with `binary` the culprit executable.
-Bisection run_bisect_binary(const std::string& binary, const std::vector<std::string>& args,
-                            const std::string& json_path);
+// `culprit bisect ARGS --json JSON_PATH` with the culprit binary of this build (CULPRIT_BINARY,
+// set by tests/CMakeLists.txt), run in the current directory; waits for it to exit.
+Bisection run_culprit(const std::vector<std::string>& args, const std::string& json_path);
 
 }  // namespace culprit::testing

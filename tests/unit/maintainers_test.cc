@@ -23,7 +23,9 @@ MaintainersAnswer ask(const Maintainers& maintainers, std::vector<std::string> f
 }
 
 // A small file in the real format: a preamble whose example lines look like tags (indented),
-// then sections using every tag.
+// then sections using every tag. Not support/maintainers_fixture.h (the file the recipients and
+// `culprit maintainers` tests share): the parser's tests need the preamble, every tag, patterns
+// and exclusions that overlap, and section line numbers that stay put.
 constexpr std::string_view kSmall = R"(List of maintainers
 ===================
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "support/maintainers_fixture.h"
 #include "support/test_support.h"
 #include "vcs/diff_classify.h"
 
@@ -12,33 +13,10 @@ namespace culprit::vcs {
 namespace {
 
 using testing::git;
+using testing::kMaintainers;  // WIDGETS, FROBNICATOR API (a K: keyword), THE REST
 using testing::TempDir;
 using testing::write_file;
 using Strings = std::vector<std::string>;
-
-constexpr std::string_view kMaintainers = R"(Maintainers List
-----------------
-
-WIDGETS
-M:	Wendy Widget <wendy@widgets.example>
-R:	Rita Reviewer <rita@review.example>
-L:	widgets@lists.example
-S:	Maintained
-F:	drivers/widget/
-
-FROBNICATOR API
-M:	Fred Frob <fred@frob.example>
-L:	frob@lists.example
-S:	Supported
-K:	\bfrobnicate_\w+\(
-
-THE REST
-M:	Linus Torvalds <torvalds@linux-foundation.org>
-L:	linux-kernel@vger.kernel.org
-S:	Buried alive in reporters
-F:	*
-F:	*/
-)";
 
 class RecipientsTest : public ::testing::Test {
  protected:

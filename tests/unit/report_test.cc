@@ -1,7 +1,7 @@
 // Focused tests of the console parser: the fields of one report, several reports in one log,
 // title normalisation, and robustness against junk, huge lines, truncation and "\r\n" input.
-// The full corpus is checked by report_corpus_test.cc. The `culprit report` command is run as a
-// real process at the end.
+// The full corpus is checked by report_corpus_test.cc, the `culprit report` command by
+// integration/report_command_test.cc.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "report/report.h"
-#include "support/test_support.h"
+#include "support/console_logs.h"
 
 namespace {
 
@@ -19,37 +19,8 @@ using culprit::report::CrashReport;
 using culprit::report::parse_console;
 using culprit::report::parse_first;
 using culprit::report::starts_crash_report;
-
-// A KASAN report as printed with printk caller tags, by syzkaller executor proc 5, program 7376.
-const std::string kKasanLog =
-    "[   10.100000][ T5000] syz.5.7376: attempting to open /dev/loop0\n"
-    "[   10.200000][ T5000] "
-    "==================================================================\n"
-    "[   10.200001][ T5000] BUG: KASAN: slab-use-after-free in tcp_close+0x1234/0x1300\n"
-    "[   10.200002][ T5000] Read of size 8 at addr ffff888012345678 by task syz.5.7376/5000\n"
-    "[   10.200003][ T5000] \n"
-    "[   10.200004][ T5000] CPU: 1 UID: 0 PID: 5000 Comm: syz.5.7376 Not tainted 6.8.0 #1\n"
-    "[   10.200005][ T5000] Call Trace:\n"
-    "[   10.200006][ T5000]  <TASK>\n"
-    "[   10.200007][ T5000]  __dump_stack lib/dump_stack.c:88 [inline]\n"
-    "[   10.200008][ T5000]  dump_stack_lvl+0x100/0x190\n"
-    "[   10.200009][ T5000]  print_report+0xc1/0x5e0\n"
-    "[   10.200010][ T5000]  kasan_report+0xd8/0x110\n"
-    "[   10.200011][ T5000]  tcp_close+0x1234/0x1300\n"
-    "[   10.200012][ T5000]  inet_release+0x12f/0x270\n"
-    "[   10.200013][ T5000]  __sock_release+0xb0/0x270\n"
-    "[   10.200014][ T5000]  __x64_sys_close+0x7b/0x110\n"
-    "[   10.200015][ T5000]  do_syscall_64+0xd2/0x260\n"
-    "[   10.200016][ T5000]  </TASK>\n"
-    "[   10.200017][ T5000] "
-    "==================================================================\n";
-
-const std::string kCleanLog =
-    "[    0.000000][    T0] Linux version 6.8.0 (gcc 12.2.0) #1 SMP PREEMPT_DYNAMIC\n"
-    "[    0.000000][    T0] Command line: console=ttyS0 root=/dev/sda1\n"
-    "[    1.234567][    T1] Run /sbin/init as init process\n"
-    "[    2.345678][  T300] EXT4-fs (sda1): re-mounted. Quota mode: none.\n"
-    "syzkaller login: [   12.000000][ T3000] audit: type=1400 audit(1.2:3): avc: denied\n";
+using culprit::testing::kCleanLog;
+using culprit::testing::kKasanLog;
 
 TEST(ReportParser, CleanLogHasNoCrash) {
   EXPECT_FALSE(contains_crash(kCleanLog));
@@ -273,46 +244,6 @@ TEST(ReportGuiltyFile, SkipsGenericInfrastructure) {
   EXPECT_EQ(culprit::report::guilty_file("KASAN: use-after-free Read in ip6_send_skb", report),
             "net/ipv6/ip6_output.c");
   EXPECT_EQ(culprit::report::guilty_file("x", "no files here\n"), "");
-}
-
-// ---------------------------------------------------------------------------------------------
-// The `culprit report` command.
-
-TEST(ReportCommand, PrintsCrashesAsTextAndJson) {
-  culprit::testing::TempDir dir;
-  std::string log_path = dir / "console.log";
-  culprit::testing::write_file(log_path, kCleanLog + kKasanLog);
-
-  std::string text = culprit::testing::must_run({CULPRIT_BINARY, "report", log_path});
-  EXPECT_NE(text.find("title: KASAN: slab-use-after-free Read in tcp_close"), std::string::npos)
-      << text;
-  EXPECT_NE(text.find("executor: proc=5, id=7376"), std::string::npos) << text;
-
-  std::string json = culprit::testing::must_run({CULPRIT_BINARY, "report", log_path, "--json"});
-  for (const char* field : {"\"title\"", "\"alt_titles\"", "\"type\"", "\"corrupted\"",
-                            "\"suppressed\"", "\"panicked\"", "\"executor\"", "\"frame\"",
-                            "\"guilty_file\"", "\"start\"", "\"end\"", "\"report\""}) {
-    EXPECT_NE(json.find(field), std::string::npos) << field << " missing in " << json;
-  }
-  EXPECT_NE(json.find("\"KASAN-USE-AFTER-FREE-READ\""), std::string::npos) << json;
-}
-
-TEST(ReportCommand, CleanLogPrintsNothing) {
-  culprit::testing::TempDir dir;
-  std::string log_path = dir / "clean.log";
-  culprit::testing::write_file(log_path, kCleanLog);
-  EXPECT_EQ(culprit::testing::must_run({CULPRIT_BINARY, "report", log_path}), "");
-  EXPECT_EQ(culprit::testing::must_run({CULPRIT_BINARY, "report", log_path, "--json"}), "[]");
-}
-
-TEST(ReportCommand, UnreadableFileIsAOneLineError) {
-  culprit::testing::TempDir dir;
-  std::string missing = dir / "missing.log";
-  culprit::testing::CommandOutput result =
-      culprit::testing::run_command({CULPRIT_BINARY, "report", missing});
-  EXPECT_EQ(result.exit_status, 1);
-  EXPECT_NE(result.output.find(missing), std::string::npos) << result.output;
-  EXPECT_EQ(result.output.find('\n'), result.output.size() - 1) << result.output;
 }
 
 }  // namespace
