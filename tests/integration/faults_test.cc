@@ -31,7 +31,7 @@ class FaultsTest : public ::testing::Test {
     std::vector<std::string> args = {"--repo", dir_ / "repo",   "--bad",   hashes_.back(),
                                      "--good", hashes_.front(), "--state", state};
     args.insert(args.end(), extra.begin(), extra.end());
-    return run_bisect_binary(CULPRIT_BINARY, args, json.empty() ? state + ".json" : json);
+    return run_culprit(args, json.empty() ? state + ".json" : json);
   }
   std::string bug_test(const std::string& crash = "exit 1") const {
     return "if [ -e f" + std::to_string(kCulprit) + " ]; then " + crash + "; fi";
