@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <set>
 
 #include <fmt/format.h>
@@ -20,9 +22,19 @@ const std::set<std::string> kPathKeys = {
 }  // namespace
 
 Result<std::vector<JobFileSetting>> read_job_file(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return make_error(fmt::format("job file {} is a folder", path));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(fmt::format("cannot read job file {}", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_job_file(text.str(), path);
+}
+
+Result<std::vector<JobFileSetting>> parse_job_file(std::string_view text, const std::string& path) {
   toml::table table;
   try {
-    table = toml::parse_file(path);
+    table = toml::parse(text, std::string_view(path));
   } catch (const toml::parse_error& error) {
     return make_error(
         fmt::format("job file {}:{}: {}", path, error.source().begin.line, error.description()));

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -34,5 +35,7 @@ struct JobFileSetting {
 // The settings of the job file at `path`, by key. Error: a file that cannot be read or is not
 // TOML, "job file PATH:LINE: what is wrong".
 Result<std::vector<JobFileSetting>> read_job_file(const std::string& path);
+// The same from the file's text (`path` names it in errors and anchors relative paths).
+Result<std::vector<JobFileSetting>> parse_job_file(std::string_view text, const std::string& path);
 
 }  // namespace culprit::backend
