@@ -35,6 +35,17 @@ int run_bisect_command(BisectFlags& flags) {
     std::fprintf(stderr, "culprit: %s is required\n", options.bad.empty() ? "--bad" : "--test");
     return 2;
   }
+  if (!flags.kernel.enabled) {
+    for (auto [command, what] : {std::pair{&flags.command.test_command, "--test"},
+                                 std::pair{&flags.command.build_command, "--build"}}) {
+      auto resolved = backend::resolve_command_path(*command, what, options.repo);
+      if (!resolved) {
+        std::fprintf(stderr, "culprit: %s\n", resolved.error().message.c_str());
+        return 2;
+      }
+      *command = *resolved;
+    }
+  }
   options.mode = flags.mode == "fix" ? job::BisectMode::fix : job::BisectMode::cause;
   if (!flags.budget.empty()) {
     auto budget = job::parse_budget(flags.budget);
@@ -120,8 +131,8 @@ Subcommand add_bisect_command(CLI::App& parent) {
                   "bayes: stop with the best guess once this is spent: builds=N,runs=N,time=6h "
                   "(any of them)");
   app->add_flag("--no-verify", options.no_verify,
-               "report a single culprit without the second look (more runs of it and its "
-               "parents, and its revert)");
+                "report a single culprit without the second look (more runs of it and its "
+                "parents, and its revert)");
   app->add_option("--parallel", options.parallel,
                   "bayes: commits built (each in its own folder) and tested at once, chosen "
                   "together (1-8)")
@@ -130,8 +141,8 @@ Subcommand add_bisect_command(CLI::App& parent) {
                   "bayes: runs per batch, the unit it adds to a commit (a commit gets as many "
                   "batches as are worth their cost); classic: runs per commit (>= 10: syzbot's "
                   "verdict rule; fewer: any crash is bad, like git bisect run). Default 10")
-      ->check(CLI::PositiveNumber);
-  app->add_option("--jobs", flags->command.jobs, "Runs at once")->check(CLI::PositiveNumber);
+      ->check(kAtLeastOne);
+  app->add_option("--jobs", flags->command.jobs, "Runs at once")->check(kAtLeastOne);
   app->add_option("--build", flags->command.build_command,
                   "Shell command that builds the checkout (non-zero exit: skip the commit)");
   app->add_option("--artifact", options.artifact,
@@ -141,10 +152,10 @@ Subcommand add_bisect_command(CLI::App& parent) {
                   "anything else crashed");
   app->add_option("--build-timeout", flags->command.build_timeout_s,
                   "Seconds before a build is killed")
-      ->check(CLI::PositiveNumber);
+      ->check(kAtLeastOne);
   app->add_option("--test-timeout", flags->command.test_timeout_s,
                   "Seconds before a run is killed (a hang)")
-      ->check(CLI::PositiveNumber);
+      ->check(kAtLeastOne);
   app->add_option("--state", options.state_path,
                   "SQLite state file: every build and run; running again resumes (default: "
                   "culprit.db)");

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "backend/job_file.h"
+#include "cli/subcommand.h"
 
 namespace culprit::cli {
 
@@ -21,21 +22,21 @@ void add_kernel_options(CLI::App& bisect, KernelFlags& flags) {
   bisect.add_option("--repro-bin", flags.options.repro_bin,
                     "Kernel: static reproducer executable (instead of --repro)");
   bisect.add_option("--vms", flags.options.vms, "Kernel: VMs at once (default: one per CPU)")
-      ->check(CLI::PositiveNumber);
+      ->check(kAtLeastOne);
   bisect.add_option("--vm-memory", flags.options.vm_memory,
                     "Kernel: memory per VM (512M, 1G; default 512M)");
   bisect
       .add_option("--run-time", flags.options.run_time_s,
                   "Kernel: seconds the reproducer is run again and again in each VM (default 10)")
-      ->check(CLI::PositiveNumber);
+      ->check(kAtLeastOne);
   bisect
       .add_option("--boot-timeout", flags.options.boot_timeout_s,
                   "Kernel: seconds for a VM to boot to culprit's init (default 120)")
-      ->check(CLI::PositiveNumber);
+      ->check(kAtLeastOne);
   bisect
       .add_option("--no-output-timeout", flags.options.no_output_timeout_s,
                   "Kernel: seconds without console output before a run is a hang (default 60)")
-      ->check(CLI::PositiveNumber);
+      ->check(kAtLeastOne);
   bisect.add_option("--cmdline", flags.options.cmdline,
                     "Kernel: extra kernel command line parameters");
   bisect.add_option("--kernel-compilers", flags.options.compilers,
@@ -48,7 +49,7 @@ void add_kernel_options(CLI::App& bisect, KernelFlags& flags) {
   bisect
       .add_option("--build-jobs", flags.options.build_jobs,
                   "Kernel: make -j (default: one per CPU)")
-      ->check(CLI::PositiveNumber);
+      ->check(kAtLeastOne);
 }
 
 Status apply_job_file(CLI::App& app, const std::string& path) {

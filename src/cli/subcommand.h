@@ -5,7 +5,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <functional>
+#include <string>
 
 namespace culprit::cli {
 
@@ -13,6 +15,19 @@ struct Subcommand {
   CLI::App* app = nullptr;
   std::function<int()> run;
 };
+
+// Checks that an option's value is a whole number of at least 1, with a message that says so
+// (CLI11's PositiveNumber prints its range as a 300-digit double).
+inline const CLI::Validator kAtLeastOne(
+    [](std::string& value) -> std::string {
+      char* end = nullptr;
+      const long number = std::strtol(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || number < 1) {
+        return "must be a whole number of at least 1, not '" + value + "'";
+      }
+      return "";
+    },
+    "N>=1");
 
 Subcommand add_bisect_command(CLI::App& parent);
 Subcommand add_report_command(CLI::App& parent);
