@@ -69,21 +69,6 @@ int git_bisect_steps(const std::string& clone, const std::string& oracle, const 
   return static_cast<int>(std::count(lines.begin(), lines.end(), '\n'));
 }
 
-// Starts argv (no shell) with its output thrown away; returns its pid, or -1.
-pid_t spawn_in_background(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid = -1;
-  posix_spawn_file_actions_destroy(&actions);
-  return pid;
-}
-
 class BisectCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {

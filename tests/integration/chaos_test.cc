@@ -38,20 +38,6 @@ using Clock = std::chrono::steady_clock;
 constexpr int kCommits = 40;
 constexpr int kCulprit = 25;
 
-pid_t spawn(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid = -1;
-  posix_spawn_file_actions_destroy(&actions);
-  return pid;
-}
-
 // Rows of a query on the state file, each row's columns joined by '|'.
 std::vector<std::string> query(const std::string& path, const std::string& sql) {
   std::vector<std::string> rows;
@@ -146,7 +132,7 @@ TEST(ChaosTest, KilledAtRandomAndResumedGivesTheSameAnswerAndLosesNothing) {
   // The uninterrupted answer, and how long it takes.
   const std::string reference_state = scenario.dir / "reference.db";
   const auto started = Clock::now();
-  pid_t reference = spawn(scenario.args(reference_state));
+  pid_t reference = spawn_in_background(scenario.args(reference_state));
   ASSERT_GT(reference, 0);
   int status = wait_for(reference);
   const double reference_s = std::chrono::duration<double>(Clock::now() - started).count();
@@ -178,7 +164,7 @@ TEST(ChaosTest, KilledAtRandomAndResumedGivesTheSameAnswerAndLosesNothing) {
     const int killed_before = killed;
     for (bool finished = false; !finished;) {
       ASSERT_LT(++attempts, kills + 50) << "the job never finished";
-      pid_t pid = spawn(scenario.args(state));
+      pid_t pid = spawn_in_background(scenario.args(state));
       ASSERT_GT(pid, 0);
       if (killed < kills) {
         std::this_thread::sleep_for(std::chrono::duration<double>(moment(random)));

@@ -43,17 +43,7 @@ class OwnerLockTest : public ::testing::Test {
     std::vector<std::string> all = args();
     all.push_back("--json");
     all.push_back(dir_ / "first.json");
-    std::vector<char*> argv;
-    for (std::string& arg : all) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    pid_t pid = -1;
-    if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid = -1;
-    posix_spawn_file_actions_destroy(&actions);
-    return pid;
+    return spawn_in_background(all);
   }
   // Waits until the first process holds the job (its line is in the lock file).
   void wait_for_owner() const {

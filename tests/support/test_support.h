@@ -2,6 +2,8 @@
 // git command line (the code under test reads them through libgit2).
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -31,6 +33,9 @@ CommandOutput run_command(const std::vector<std::string>& argv, const std::strin
 // Runs argv and fails the current test (ADD_FAILURE) if it exits non-zero; returns stdout+stderr
 // with the trailing newline removed.
 std::string must_run(const std::vector<std::string>& argv, const std::string& dir = "");
+
+// Starts argv (no shell) with its output thrown away, without waiting; returns its pid, or -1.
+pid_t spawn_in_background(const std::vector<std::string>& args);
 
 void write_file(const std::string& path, const std::string& content);
 std::string read_file(const std::string& path);
