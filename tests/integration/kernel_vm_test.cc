@@ -183,6 +183,41 @@ TEST(QemuRunnerTest, ImageQemuCannotLoadIsAnInfraErrorWithQemusMessage) {
   EXPECT_EQ(read_file(console), run.console);
 }
 
+// A machine that starts and never prints (a multiboot image that only loops): the boot timeout
+// ends it, and it counts as a commit that cannot be tested, not as a crash or an infra error.
+TEST(QemuRunnerTest, VmThatNeverBootsIsASkipAfterTheBootTimeout) {
+  if (!runner::check_qemu("qemu-system-x86_64").ok())
+    GTEST_SKIP() << "qemu-system-x86 not installed";
+  TempDir dir;
+  // The multiboot header must lie in the first 8 KiB of the file: at the start of .text.
+  write_file(dir / "loop.S",
+             ".text\n.globl _start\n.align 4\n.long 0x1BADB002\n.long 0\n"
+             ".long -(0x1BADB002)\n_start:\n  jmp _start\n");
+  if (run_command({"cc", "-m32", "-c", dir / "loop.S", "-o", dir / "loop.o"}).exit_status != 0 ||
+      run_command({"ld", "-m", "elf_i386", "-Ttext=0x100000", "-e", "_start", "-o",
+                   dir / "loop.elf", dir / "loop.o"})
+              .exit_status != 0) {
+    GTEST_SKIP() << "cannot assemble a 32-bit multiboot image here";
+  }
+  write_file(dir / "initramfs.cpio", "");
+  runner::QemuRunConfig config;
+  config.accelerator = runner::Accelerator::tcg;
+  config.initramfs = dir / "initramfs.cpio";
+  config.kernel_image = [&](const runner::RunRequest&) { return dir / "loop.elf"; };
+  config.boot_timeout = std::chrono::seconds(3);
+  config.no_output_timeout = std::chrono::seconds(2);
+  runner::QemuRunner runner(config);
+  runner::RunRequest request;
+  request.job_dir = dir / "job";
+  request.commit = std::string(40, 'd');
+  const auto start = std::chrono::steady_clock::now();
+  runner::ReproRun run = runner.run_one(request, 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  EXPECT_EQ(run.outcome, RunOutcome::cannot_test) << run.title << " " << run.error;
+  EXPECT_NE(run.title.find("boot"), std::string::npos) << run.title;
+  std::printf("a VM that never boots: %s\n", run.title.c_str());
+}
+
 // Boots a real kernel twice in parallel with a reproducer that exits at once: both runs end OK,
 // the console shows the kernel and the init's markers.
 TEST(QemuRunnerTest, BootsARealKernel) {
