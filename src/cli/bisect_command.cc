@@ -41,7 +41,7 @@ int run_bisect_command(BisectFlags& flags) {
       auto resolved = backend::resolve_command_path(*command, what, options.repo);
       if (!resolved) {
         std::fprintf(stderr, "culprit: %s\n", resolved.error().message.c_str());
-        return 2;
+        return 1;
       }
       *command = *resolved;
     }

@@ -301,8 +301,18 @@ TEST_F(BisectCommandTest, RejectsBadInputWithOneLine) {
       {"--repo", repo, "--bad", hashes[3], "--good", hashes[6], "--test", "true", "--state", state},
       1, "is not an ancestor of bad commit");
   expect_error({"--repo", repo, "--bad", hashes[9], "--good", hashes[0], "--runs", "1", "--test",
-                "./no-such-test-command", "--state", state},
+                "./no-such-test-command", "--state", dir_ / "p.db"},
+               1, "--test ./no-such-test-command: no such file in ");
+  // A test command that is not there at all (not a path) fails every run as not found.
+  expect_error({"--repo", repo, "--bad", hashes[9], "--good", hashes[0], "--runs", "1", "--test",
+                "no-such-test-command", "--state", state},
                1, "not found");
+  // One line for a bad number, not CLI11's range of doubles.
+  expect_error({"--repo", repo, "--bad", hashes[9], "--runs", "0", "--test", "true"}, 2,
+               "--runs: must be a whole number of at least 1, not '0'");
+  expect_error({"--repo", repo, "--bad", hashes[9], "--good", hashes[9], "--test", "true",
+                "--state", dir_ / "same.db"},
+               1, "are the same commit");
   expect_error({"--repo", repo, "--bad", hashes[9], "--runs", "0", "--test", "true"}, 2, "--runs");
   expect_error({"--repo", repo, "--bad", hashes[9], "--test"}, 2, "--test");
   // A different job on the same state file.
