@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "base/text.h"
+#include "report/compiled_rules.h"
 #include "report/demangle.h"
+#include "report/frame_pick.h"
 #include "report/literal_scanner.h"
 #include "report/oops_table.h"
 #include "report/regex_util.h"
@@ -20,6 +22,8 @@
 namespace culprit::report {
 namespace {
 
+using namespace detail;  // report/compiled_rules.h, report/frame_pick.h
+
 constexpr std::string_view kCorruptedNoFrames = "extracted no frames";
 // GCE's serial console prints this when the connection drops, usually mid-report.
 constexpr std::string_view kConsoleHangup = "serialport: VM disconnected.";
@@ -28,120 +32,6 @@ constexpr std::string_view kPanicked = "Kernel panic - not syncing";
 // Reports in the corpus span at most ~100 KiB; titles come from their first lines.
 constexpr std::size_t kMaxReportSpan = std::size_t{256} << 10;
 constexpr std::string_view kReplayedMessage = "** replaying previous printk message **";
-
-// ---------------------------------------------------------------------------------------------
-// The oops table, compiled.
-
-struct CompiledStack {
-  // nullptr stands for kStackFrames.
-  std::vector<std::unique_ptr<RE2>> parts;
-  std::vector<std::unique_ptr<RE2>> fallback_parts;
-  std::unique_ptr<RE2> skip;
-  FramePick pick = FramePick::kTop;
-};
-
-struct CompiledFormat {
-  const ReportFormat* source = nullptr;
-  std::unique_ptr<RE2> title;
-  std::unique_ptr<RE2> report;
-  std::unique_ptr<CompiledStack> stack;
-};
-
-struct CompiledKind {
-  const OopsKind* source = nullptr;
-  std::vector<CompiledFormat> formats;
-  std::unique_ptr<RE2> not_oops;
-};
-
-struct CompiledRules {
-  std::vector<CompiledKind> kinds;
-  std::unique_ptr<RE2> suppressions;
-  std::unique_ptr<RE2> continuation_headers;
-  std::vector<std::unique_ptr<RE2>> stack_starts;  // in table order
-  const RE2* riscv_stack_start = nullptr;
-  std::unique_ptr<RE2> any_stack_start;
-  std::vector<std::unique_ptr<RE2>> frame_lines;
-  std::unique_ptr<RE2> any_frame_line;
-  std::unique_ptr<RE2> corrupted_lines;
-  std::unique_ptr<RE2> stall_anchors;
-  std::unique_ptr<RE2> console_prefix;
-  std::unique_ptr<RE2> task_context;
-  std::unique_ptr<RE2> cpu_context;
-  std::unique_ptr<RE2> corrupted_title;
-  std::unique_ptr<RE2> executor_comm;
-  // Literal ids: [0, kinds) are report headers, then the info-with-stack messages.
-  std::unique_ptr<LiteralScanner> scanner;
-  std::size_t info_base = 0;
-};
-
-std::vector<std::unique_ptr<RE2>> compile_parts(const std::vector<std::string_view>& parts) {
-  std::vector<std::unique_ptr<RE2>> out;
-  for (std::string_view part : parts) {
-    out.push_back(part == kStackFrames ? nullptr : compile_pattern(part));
-  }
-  return out;
-}
-
-std::unique_ptr<CompiledStack> compile_stack(const StackSpec& spec) {
-  auto stack = std::make_unique<CompiledStack>();
-  stack->parts = compile_parts(spec.parts);
-  stack->fallback_parts = compile_parts(spec.fallback_parts);
-  // Frame names are skipped if any generic or format-specific pattern occurs in them.
-  std::vector<std::string_view> skip = console_rules().skip_frames;
-  skip.insert(skip.end(), spec.skip.begin(), spec.skip.end());
-  stack->skip = compile_any(skip);
-  stack->pick = spec.pick;
-  return stack;
-}
-
-const CompiledRules& compiled() {
-  static const CompiledRules* rules = [] {
-    const ConsoleRules& source = console_rules();
-    auto* out = new CompiledRules;
-    std::vector<std::string> literals;
-    for (const OopsKind& kind : source.kinds) {
-      CompiledKind compiled_kind;
-      compiled_kind.source = &kind;
-      for (const ReportFormat& format : kind.formats) {
-        CompiledFormat compiled_format;
-        compiled_format.source = &format;
-        compiled_format.title = compile_pattern(format.title);
-        if (!format.report.empty()) compiled_format.report = compile_pattern(format.report);
-        if (format.stack != nullptr) compiled_format.stack = compile_stack(*format.stack);
-        compiled_kind.formats.push_back(std::move(compiled_format));
-      }
-      compiled_kind.not_oops = compile_any(kind.not_oops);
-      out->kinds.push_back(std::move(compiled_kind));
-      literals.emplace_back(kind.header);
-    }
-    out->info_base = literals.size();
-    for (std::string_view info : source.info_with_stack) literals.emplace_back(info);
-    out->scanner = std::make_unique<LiteralScanner>(literals);
-    out->suppressions = compile_any(source.suppressions);
-    out->continuation_headers = compile_any(source.continuation_headers);
-    for (std::string_view start : source.stack_starts) {
-      out->stack_starts.push_back(compile_pattern(start));
-      if (start == source.riscv_stack_start)
-        out->riscv_stack_start = out->stack_starts.back().get();
-    }
-    out->any_stack_start = compile_any(source.stack_starts);
-    for (std::string_view frame : source.frame_lines) {
-      out->frame_lines.push_back(compile_pattern(frame));
-    }
-    out->any_frame_line = compile_any(source.frame_lines);
-    out->corrupted_lines = compile_any(source.corrupted_lines);
-    out->stall_anchors = compile_any(source.stall_anchors);
-    out->console_prefix = compile_pattern(
-        R"(^(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:.* login: )?(?:\<[0-9]+\>)?\[ *[0-9]+\.[0-9]+\](\[ *(?:C|T)[0-9]+\])? )");
-    out->task_context = compile_pattern(R"(\[ *T[0-9]+\])");
-    out->cpu_context = compile_pattern(R"(\[ *C[0-9]+\])");
-    // A console timestamp inside a title means two lines got merged.
-    out->corrupted_title = compile_pattern(R"(\[ *[0-9]+\.[0-9]+\])");
-    out->executor_comm = compile_pattern(R"( Comm: syz\.(\d+)\.(\d+) )");
-    return out;
-  }();
-  return *rules;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Lines and console context.
@@ -431,115 +321,6 @@ CollectedReport collect_report(std::string_view log, const OopsStart& oops) {
 
 // ---------------------------------------------------------------------------------------------
 // Titles.
-
-// Fills a title template: {N} is the N-th argument (1-based).
-std::string fill_template(std::string_view templ, const std::vector<std::string>& args) {
-  std::string out;
-  for (std::size_t i = 0; i < templ.size(); ++i) {
-    if (templ[i] == '{') {
-      std::size_t close = templ.find('}', i);
-      if (close != std::string_view::npos) {
-        unsigned index = 0;
-        auto digits = templ.substr(i + 1, close - i - 1);
-        auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
-        if (ec == std::errc() && ptr == digits.data() + digits.size()) {
-          if (index >= 1 && index <= args.size()) {
-            out += args[index - 1];
-          } else {
-            out += "%!v(BADINDEX)";
-          }
-          i = close;
-          continue;
-        }
-      }
-    }
-    out += templ[i];
-  }
-  return out;
-}
-
-struct Frame {
-  std::string canonical;  // syscall prefixes stripped
-  std::string raw;
-};
-
-std::string strip_frame_prefix(const std::string& frame) {
-  std::string best = frame;
-  for (std::string_view prefix : console_rules().strip_frame_prefixes) {
-    if (frame.compare(0, prefix.size(), prefix) == 0 &&
-        frame.size() - prefix.size() < best.size()) {
-      best = frame.substr(prefix.size());
-    }
-  }
-  return best;
-}
-
-// Stalls loop across several functions; blame the caller of the first dispatcher frame
-// (the syscall, work item, timer, ...) so that one stall gets one title.
-std::pair<std::string, int> pick_stall_frame(const std::vector<std::string>& frames) {
-  const RE2* anchors = compiled().stall_anchors.get();
-  std::string previous = frames[0];
-  int previous_index = 0;
-  for (std::size_t i = 0; i < frames.size(); ++i) {
-    if (contains_match(anchors, frames[i])) {
-      if (contains(frames[i], "smp_call_function")) {
-        return {"smp_call_function", static_cast<int>(i)};
-      }
-      return {previous, previous_index};
-    }
-    previous = frames[i];
-    previous_index = static_cast<int>(i);
-  }
-  return {"", -1};
-}
-
-// Hung tasks are victims; group the common root causes (RCU, rtnl) and otherwise skip
-// scheduling and locking frames.
-std::pair<std::string, int> pick_hung_task_frame(const std::vector<std::string>& frames) {
-  static constexpr std::pair<std::string_view, std::string_view> kAnchors[] = {
-      {"rtnl_lock", ""},
-      {"synchronize_rcu", "synchronize_rcu"},
-      {"synchronize_srcu", "synchronize_rcu"},
-      {"synchronize_net", "synchronize_rcu"},
-      {"synchronize_sched", "synchronize_rcu"},
-  };
-  for (std::size_t i = 0; i < frames.size(); ++i) {
-    for (const auto& [anchor, replacement] : kAnchors) {
-      if (contains(frames[i], anchor)) {
-        return {replacement.empty() ? frames[i] : std::string(replacement), static_cast<int>(i)};
-      }
-    }
-  }
-  static constexpr std::string_view kSkip[] = {
-      "sched",      "_lock", "_slowlock",   "down",           "rwsem",       "completion",
-      "kthread",    "wait",  "synchronize", "context_switch", "__switch_to", "cancel_delayed_work",
-      "rcu_barrier"};
-  for (std::size_t i = 0; i < frames.size(); ++i) {
-    bool skipped = false;
-    for (std::string_view skip : kSkip) skipped = skipped || contains(frames[i], skip);
-    if (!skipped) return {frames[i], static_cast<int>(i)};
-  }
-  return {"", -1};
-}
-
-Frame pick_frame(const CompiledStack& stack, const std::vector<std::string>& raw) {
-  if (raw.empty()) return {};
-  std::vector<std::string> stripped;
-  for (const std::string& frame : raw) stripped.push_back(strip_frame_prefix(frame));
-  std::pair<std::string, int> picked;
-  switch (stack.pick) {
-    case FramePick::kTop:
-      return {stripped[0], raw[0]};
-    case FramePick::kStall:
-      picked = pick_stall_frame(stripped);
-      break;
-    case FramePick::kHungTask:
-      picked = pick_hung_task_frame(stripped);
-      break;
-  }
-  if (picked.first.empty()) return {};
-  return {picked.first, raw[picked.second]};
-}
 
 void append_frames(std::vector<std::string>& frames, const Groups& groups, const RE2* skip) {
   for (std::size_t i = 1; i < groups.size(); ++i) {

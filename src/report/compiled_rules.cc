@@ -1,0 +1,79 @@
+#include "report/compiled_rules.h"
+
+#include "report/regex_util.h"
+
+namespace culprit::report::detail {
+namespace {
+
+std::vector<std::unique_ptr<RE2>> compile_parts(const std::vector<std::string_view>& parts) {
+  std::vector<std::unique_ptr<RE2>> out;
+  for (std::string_view part : parts) {
+    out.push_back(part == kStackFrames ? nullptr : compile_pattern(part));
+  }
+  return out;
+}
+
+std::unique_ptr<CompiledStack> compile_stack(const StackSpec& spec) {
+  auto stack = std::make_unique<CompiledStack>();
+  stack->parts = compile_parts(spec.parts);
+  stack->fallback_parts = compile_parts(spec.fallback_parts);
+  // Frame names are skipped if any generic or format-specific pattern occurs in them.
+  std::vector<std::string_view> skip = console_rules().skip_frames;
+  skip.insert(skip.end(), spec.skip.begin(), spec.skip.end());
+  stack->skip = compile_any(skip);
+  stack->pick = spec.pick;
+  return stack;
+}
+
+}  // namespace
+
+const CompiledRules& compiled() {
+  static const CompiledRules* rules = [] {
+    const ConsoleRules& source = console_rules();
+    auto* out = new CompiledRules;
+    std::vector<std::string> literals;
+    for (const OopsKind& kind : source.kinds) {
+      CompiledKind compiled_kind;
+      compiled_kind.source = &kind;
+      for (const ReportFormat& format : kind.formats) {
+        CompiledFormat compiled_format;
+        compiled_format.source = &format;
+        compiled_format.title = compile_pattern(format.title);
+        if (!format.report.empty()) compiled_format.report = compile_pattern(format.report);
+        if (format.stack != nullptr) compiled_format.stack = compile_stack(*format.stack);
+        compiled_kind.formats.push_back(std::move(compiled_format));
+      }
+      compiled_kind.not_oops = compile_any(kind.not_oops);
+      out->kinds.push_back(std::move(compiled_kind));
+      literals.emplace_back(kind.header);
+    }
+    out->info_base = literals.size();
+    for (std::string_view info : source.info_with_stack) literals.emplace_back(info);
+    out->scanner = std::make_unique<LiteralScanner>(literals);
+    out->suppressions = compile_any(source.suppressions);
+    out->continuation_headers = compile_any(source.continuation_headers);
+    for (std::string_view start : source.stack_starts) {
+      out->stack_starts.push_back(compile_pattern(start));
+      if (start == source.riscv_stack_start)
+        out->riscv_stack_start = out->stack_starts.back().get();
+    }
+    out->any_stack_start = compile_any(source.stack_starts);
+    for (std::string_view frame : source.frame_lines) {
+      out->frame_lines.push_back(compile_pattern(frame));
+    }
+    out->any_frame_line = compile_any(source.frame_lines);
+    out->corrupted_lines = compile_any(source.corrupted_lines);
+    out->stall_anchors = compile_any(source.stall_anchors);
+    out->console_prefix = compile_pattern(
+        R"(^(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:.* login: )?(?:\<[0-9]+\>)?\[ *[0-9]+\.[0-9]+\](\[ *(?:C|T)[0-9]+\])? )");
+    out->task_context = compile_pattern(R"(\[ *T[0-9]+\])");
+    out->cpu_context = compile_pattern(R"(\[ *C[0-9]+\])");
+    // A console timestamp inside a title means two lines got merged.
+    out->corrupted_title = compile_pattern(R"(\[ *[0-9]+\.[0-9]+\])");
+    out->executor_comm = compile_pattern(R"( Comm: syz\.(\d+)\.(\d+) )");
+    return out;
+  }();
+  return *rules;
+}
+
+}  // namespace culprit::report::detail

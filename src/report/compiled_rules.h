@@ -1,0 +1,62 @@
+// The oops table (report/oops_table.h) compiled once: RE2 patterns for every report format,
+// stack walk and console rule, and the literal scanner over the report headers. Internal to the
+// report module: the parser and the title code share it.
+#pragma once
+
+#include <re2/re2.h>
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "report/literal_scanner.h"
+#include "report/oops_table.h"
+
+namespace culprit::report::detail {
+
+struct CompiledStack {
+  // nullptr stands for kStackFrames.
+  std::vector<std::unique_ptr<RE2>> parts;
+  std::vector<std::unique_ptr<RE2>> fallback_parts;
+  std::unique_ptr<RE2> skip;
+  FramePick pick = FramePick::kTop;
+};
+
+struct CompiledFormat {
+  const ReportFormat* source = nullptr;
+  std::unique_ptr<RE2> title;
+  std::unique_ptr<RE2> report;
+  std::unique_ptr<CompiledStack> stack;
+};
+
+struct CompiledKind {
+  const OopsKind* source = nullptr;
+  std::vector<CompiledFormat> formats;
+  std::unique_ptr<RE2> not_oops;
+};
+
+struct CompiledRules {
+  std::vector<CompiledKind> kinds;
+  std::unique_ptr<RE2> suppressions;
+  std::unique_ptr<RE2> continuation_headers;
+  std::vector<std::unique_ptr<RE2>> stack_starts;  // in table order
+  const RE2* riscv_stack_start = nullptr;
+  std::unique_ptr<RE2> any_stack_start;
+  std::vector<std::unique_ptr<RE2>> frame_lines;
+  std::unique_ptr<RE2> any_frame_line;
+  std::unique_ptr<RE2> corrupted_lines;
+  std::unique_ptr<RE2> stall_anchors;
+  std::unique_ptr<RE2> console_prefix;
+  std::unique_ptr<RE2> task_context;
+  std::unique_ptr<RE2> cpu_context;
+  std::unique_ptr<RE2> corrupted_title;
+  std::unique_ptr<RE2> executor_comm;
+  // Literal ids: [0, kinds) are report headers, then the info-with-stack messages.
+  std::unique_ptr<LiteralScanner> scanner;
+  std::size_t info_base = 0;
+};
+
+// The rules, compiled on first use (thread-safe) and kept for the life of the process.
+const CompiledRules& compiled();
+
+}  // namespace culprit::report::detail
