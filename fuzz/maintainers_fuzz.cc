@@ -7,15 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "require.h"
 #include "vcs/maintainers.h"
-
-namespace {
-
-void require(bool condition) {
-  if (!condition) __builtin_trap();
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
