@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -42,6 +43,19 @@ constexpr std::chrono::seconds kExitAfterDone{30};
 // hangs in the firmware or makes QEMU abort. Until one KVM boot has worked, this long without the
 // banner means KVM is unusable here and the run is done again under TCG.
 constexpr std::chrono::seconds kKvmProbeTimeout{20};
+// What QEMU prints when KVM itself fails under a running guest (then it pauses the VM, which would
+// otherwise sit until the boot or no-output timeout). Seen here: a KVM that boots the kernel and
+// then cannot emulate an XRSTOR ("KVM internal error. Suberror: 1 ... emulation failure"). The
+// guest's code is not at fault, so the run is done again under TCG and KVM is not used again.
+constexpr std::array<std::string_view, 3> kKvmFailureLines = {
+    "KVM internal error.", "KVM: entry failed", "error: kvm run failed"};
+
+bool is_kvm_failure_line(std::string_view line) {
+  for (std::string_view prefix : kKvmFailureLines) {
+    if (line.starts_with(prefix)) return true;
+  }
+  return false;
+}
 
 double seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
@@ -115,7 +129,16 @@ Result<Vm> start_vm(const std::vector<std::string>& argv) {
 }
 
 // How the VM's run ended, before classification.
-enum class Stop { exited, crash, boot_timeout, no_output, run_timeout, done_no_exit, kvm_stuck };
+enum class Stop {
+  exited,
+  crash,
+  boot_timeout,
+  no_output,
+  run_timeout,
+  done_no_exit,
+  kvm_stuck,
+  kvm_failed
+};
 
 }  // namespace
 
@@ -236,8 +259,9 @@ ReproRun QemuRunner::run_one(const RunRequest& request, int index) const {
       return run;
     }
     if (kvm_state_.exchange(-1) != -1) {
-      std::fprintf(stderr, "culprit: QEMU does not boot with KVM here (%s); using TCG\n",
-                   last_nonempty_line(run.console).c_str());
+      std::fprintf(stderr, "culprit: %s (%s); using TCG\n",
+                   run.error.empty() ? "QEMU does not boot with KVM here" : "KVM failed here",
+                   run.error.empty() ? last_nonempty_line(run.console).c_str() : run.error.c_str());
     }
   }
   bool ignored = false;
@@ -273,6 +297,7 @@ ReproRun QemuRunner::boot(const RunRequest& request, int index, bool kvm, bool& 
   bool booted = false;
   bool done = false;
   std::optional<std::string> crash_line;
+  std::optional<std::string> kvm_failure;  // QEMU's own line
   bool crash_before_boot = false;
   Clock::time_point last_output = start, run_start = start, crash_at{}, done_at{};
   std::optional<Stop> stop;
@@ -281,6 +306,7 @@ ReproRun QemuRunner::boot(const RunRequest& request, int index, bool kvm, bool& 
 
   auto on_line = [&](std::string_view line) {
     std::string text = clean_console(line);
+    if (kvm && !kvm_failure && is_kvm_failure_line(text)) kvm_failure = text;
     if (!kernel_started && text.find("Linux version") != std::string::npos) kernel_started = true;
     if (!booted && text.find(kBootedMarker) != std::string::npos) {
       booted = true;
@@ -330,7 +356,10 @@ ReproRun QemuRunner::boot(const RunRequest& request, int index, bool kvm, bool& 
       break;
     }
     Clock::time_point now = Clock::now();
-    if (kvm && !kernel_started && kvm_state_.load() == 0 && now - start >= kKvmProbeTimeout) {
+    if (kvm_failure) {
+      stop = Stop::kvm_failed;
+    } else if (kvm && !kernel_started && kvm_state_.load() == 0 &&
+               now - start >= kKvmProbeTimeout) {
       stop = Stop::kvm_stuck;
     } else if (crash_line) {
       if (now - crash_at >= config_.crash_grace) stop = Stop::crash;
@@ -364,8 +393,9 @@ ReproRun QemuRunner::boot(const RunRequest& request, int index, bool kvm, bool& 
 
   bool qemu_failed = stop == Stop::exited && WIFEXITED(status) && WEXITSTATUS(status) != 0;
   bool qemu_killed = stop == Stop::exited && WIFSIGNALED(status);
-  if (kvm && !kernel_started) {
+  if (kvm && (!kernel_started || kvm_failure)) {
     kvm_failed = true;
+    if (kvm_failure) run.error = *kvm_failure;
     return run;
   }
   if (stop == Stop::exited && WIFEXITED(status)) run.exit_status = WEXITSTATUS(status);

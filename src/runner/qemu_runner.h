@@ -10,7 +10,9 @@
 //   - nothing printed for the no-output timeout, or no kDoneMarker by the run timeout: crashed,
 //     as a hang ("no output from test machine");
 //   - kDoneMarker and QEMU's exit: ok;
-//   - QEMU that cannot start, exits with an error or is killed: infra_error.
+//   - QEMU that cannot start, exits with an error or is killed: infra_error;
+//   - under KVM, no kernel banner soon, or QEMU's own "KVM internal error": KVM does not work
+//     here; the run is done again under TCG, and so are all later runs.
 // Every console is saved as JOB_DIR/artifacts/<commit12>/console-<run>.log.
 #pragma once
 
