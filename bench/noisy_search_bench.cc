@@ -11,10 +11,12 @@
 //
 //   noisy_search_bench [--trials 200] [--sizes 1000,15000] [--parallel 1] [--seed 1]
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <random>
@@ -45,7 +47,9 @@ struct Scenario {
 };
 
 struct Outcome {
+  enum class Kind { not_reproduced, found, outside, inconclusive } kind = Kind::not_reproduced;
   bool correct = false;
+  double confidence = 0;  // what the strategy stated at the end (found, outside, inconclusive)
   std::size_t builds = 0;
   std::size_t runs = 0;
   double minutes = 0;
@@ -124,9 +128,18 @@ class Simulation {
     strategy.begin(graph, bad, 1);
     for (std::size_t step = 0; step < kMaxSteps; ++step) {
       const SearchStep next = strategy.next();
+      outcome_.confidence = strategy.confidence();
       if (next.kind == SearchStep::Kind::found) {
+        outcome_.kind = Outcome::Kind::found;
         outcome_.correct = next.point == culprit;
         return outcome_;
+      }
+      if (next.kind == SearchStep::Kind::outside) outcome_.kind = Outcome::Kind::outside;
+      if (next.kind == SearchStep::Kind::inconclusive) {
+        outcome_.kind = Outcome::Kind::inconclusive;
+        // The leading candidate, stated with its probability.
+        const std::vector<Ranked> top = strategy.top(1);
+        outcome_.correct = !top.empty() && top[0].point == culprit;
       }
       if (next.kind != SearchStep::Kind::test) return outcome_;
       bool any_build = false;
@@ -161,10 +174,15 @@ class Simulation {
 
 struct Totals {
   std::size_t trials = 0, correct = 0, builds = 0, runs = 0;
+  std::size_t wrong_found = 0, inconclusive = 0, not_reproduced = 0;
   double minutes = 0;
   void add(const Outcome& outcome) {
     ++trials;
-    correct += outcome.correct ? 1 : 0;
+    const bool answered = outcome.kind == Outcome::Kind::found;
+    correct += answered && outcome.correct ? 1 : 0;
+    wrong_found += (answered && !outcome.correct) || outcome.kind == Outcome::Kind::outside;
+    inconclusive += outcome.kind == Outcome::Kind::inconclusive;
+    not_reproduced += outcome.kind == Outcome::Kind::not_reproduced;
     builds += outcome.builds;
     runs += outcome.runs;
     minutes += outcome.minutes;
@@ -179,16 +197,234 @@ struct Totals {
   }
 };
 
-std::vector<std::size_t> parse_sizes(const std::string& text) {
-  std::vector<std::size_t> sizes;
+std::vector<double> parse_list(const std::string& text) {
+  std::vector<double> values;
   std::size_t at = 0;
   while (at < text.size()) {
     std::size_t comma = text.find(',', at);
     if (comma == std::string::npos) comma = text.size();
-    sizes.push_back(std::stoul(text.substr(at, comma - at)));
+    values.push_back(std::stod(text.substr(at, comma - at)));
     at = comma + 1;
   }
-  return sizes;
+  return values;
+}
+
+// Capacity (bits per run) of one run of the simulated reproducer as a channel from "bug present"
+// to {ok, bug crash, unrelated crash}: max over the prior q of I(S; Y). log2(N) / C is the fewest
+// runs any search can need on average (the information floor).
+double run_capacity(double p, double f) {
+  const double present[3] = {(1 - p) * (1 - f), p, (1 - p) * f};
+  const double absent[3] = {1 - f, 0, f};
+  double best = 0;
+  for (int i = 1; i < 2000; ++i) {
+    const double q = i / 2000.0;
+    double bits = 0;
+    for (int y = 0; y < 3; ++y) {
+      const double mixture = q * present[y] + (1 - q) * absent[y];
+      if (present[y] > 0) bits += q * present[y] * std::log2(present[y] / mixture);
+      if (absent[y] > 0) bits += (1 - q) * absent[y] * std::log2(absent[y] / mixture);
+    }
+    best = std::max(best, bits);
+  }
+  return best;
+}
+
+struct Trial {
+  const History* history;
+  Index culprit;
+  Scenario scenario;
+  std::uint64_t run_seed;
+};
+
+Outcome run_trial(const std::string& name, const Trial& trial, int parallel, double confidence) {
+  StrategyOptions options;
+  options.runs = kRunsPerBatch;
+  options.parallel = name == "bayes" ? parallel : 1;
+  options.kept_builds = name == "bayes" ? parallel + 2 : 1;
+  options.confidence = confidence;
+  options.budget.runs = 3000;
+  auto strategy = make_search_strategy(name, options);
+  if (!strategy) std::abort();
+  if (auto* bayes_strategy = dynamic_cast<BayesStrategy*>(strategy->get())) {
+    bayes_strategy->set_ancestry(trial.history->ancestry);
+  }
+  Simulation simulation(*trial.history, trial.culprit, trial.scenario, trial.run_seed,
+                        options.kept_builds);
+  return simulation.drive(**strategy, trial.culprit);
+}
+
+std::vector<History> make_histories(std::size_t size, std::uint64_t seed) {
+  std::vector<History> histories;
+  for (int g = 0; g < kGraphsPerSize; ++g) {
+    SyntheticHistoryOptions options;
+    options.commits = size;
+    options.seed = seed * 1000 + static_cast<std::uint64_t>(g);
+    histories.push_back(History{make_synthetic_history(options), nullptr});
+  }
+  for (History& history : histories) history.ancestry = std::make_shared<Ancestry>(history.graph);
+  return histories;
+}
+
+Trial make_trial(const std::vector<History>& histories, int t, Scenario scenario,
+                 std::uint64_t seed) {
+  const History& history = histories[static_cast<std::size_t>(t) % histories.size()];
+  std::mt19937_64 pick(seed * 7919 + static_cast<std::uint64_t>(t));
+  const auto culprit = static_cast<Index>(pick() % history.graph.size());
+  return Trial{&history, culprit, scenario, pick()};
+}
+
+// Calibration: bisections spread over p, f, N and the confidence asked for; every answer that
+// states a confidence (found, outside, inconclusive with its leading candidate) is binned by it.
+struct Bin {
+  double low, high;
+  std::size_t count = 0, right = 0;
+  double stated = 0;
+};
+
+void write_reliability_svg(const std::string& path, const std::vector<Bin>& bins) {
+  std::FILE* out = std::fopen(path.c_str(), "w");
+  if (out == nullptr) {
+    std::fprintf(stderr, "noisy_search_bench: cannot write %s\n", path.c_str());
+    return;
+  }
+  const double size = 400, margin = 50;
+  auto x = [&](double v) { return margin + v * size; };
+  auto y = [&](double v) { return margin + (1 - v) * size; };
+  std::fprintf(out,
+               "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+               "font-family=\"sans-serif\" font-size=\"12\">\n",
+               size + 2 * margin, size + 2 * margin);
+  std::fprintf(out, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+  std::fprintf(out,
+               "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\" "
+               "stroke-dasharray=\"4\"/>\n",
+               x(0), y(0), x(1), y(1));
+  std::fprintf(out,
+               "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+               "stroke=\"black\"/>\n",
+               x(0), y(1), size, size);
+  for (int t = 0; t <= 10; t += 2) {
+    const double v = t / 10.0;
+    std::fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.1f</text>\n", x(v),
+                 y(0) + 16, v);
+    std::fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.1f</text>\n", x(0) - 6,
+                 y(v) + 4, v);
+  }
+  std::fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">stated confidence</text>\n",
+               x(0.5), y(0) + 34);
+  std::fprintf(out,
+               "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" transform=\"rotate(-90 %.1f "
+               "%.1f)\">fraction right</text>\n",
+               x(0) - 34, y(0.5), x(0) - 34, y(0.5));
+  std::fprintf(out,
+               "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">bayes: reliability "
+               "(area of a dot ~ results in its bin)</text>\n",
+               x(0.5), y(1) - 16);
+  std::size_t most = 1;
+  for (const Bin& bin : bins) most = std::max(most, bin.count);
+  std::string points;
+  for (const Bin& bin : bins) {
+    if (bin.count == 0) continue;
+    const double stated = bin.stated / static_cast<double>(bin.count);
+    const double right = static_cast<double>(bin.right) / static_cast<double>(bin.count);
+    const double radius = 3 + 9 * std::sqrt(static_cast<double>(bin.count) / most);
+    std::fprintf(out,
+                 "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"#1f77b4\" "
+                 "fill-opacity=\"0.6\"/>\n",
+                 x(stated), y(right), radius);
+    char point[64];
+    std::snprintf(point, sizeof point, "%.1f,%.1f ", x(stated), y(right));
+    points += point;
+  }
+  std::fprintf(out, "<polyline points=\"%s\" fill=\"none\" stroke=\"#1f77b4\"/>\n", points.c_str());
+  std::fprintf(out, "</svg>\n");
+  std::fclose(out);
+}
+
+int calibration(const std::string& out_dir, int per_cell, std::uint64_t seed) {
+  const std::vector<double> repro_rates = {1.0, 0.5, 0.3, 0.2, 0.1, 0.05};
+  const std::vector<double> unrelated_rates = {0.0, 0.02, 0.05};
+  const std::vector<std::size_t> sizes = {300, 1000, 15000};
+  const std::vector<double> confidences = {0.6, 0.8, 0.9, 0.95, 0.99};
+  std::vector<Bin> bins = {{0.0, 0.5},  {0.5, 0.6},   {0.6, 0.7},   {0.7, 0.8},  {0.8, 0.9},
+                           {0.9, 0.95}, {0.95, 0.98}, {0.98, 0.99}, {0.99, 1.01}};
+  std::size_t answers = 0, bisections = 0;
+  const auto started = std::chrono::steady_clock::now();
+  std::map<std::pair<double, double>, std::array<double, 3>> by_rates;  // stated, right, count
+  for (const std::size_t size : sizes) {
+    const std::vector<History> histories = make_histories(size, seed);
+    int t = 0;
+    for (const double repro : repro_rates) {
+      for (const double unrelated : unrelated_rates) {
+        for (const double confidence : confidences) {
+          for (int i = 0; i < per_cell; ++i, ++t) {
+            const Trial trial = make_trial(histories, t, {repro, unrelated}, seed);
+            const Outcome outcome = run_trial("bayes", trial, 1, confidence);
+            ++bisections;
+            if (outcome.kind == Outcome::Kind::not_reproduced) continue;
+            ++answers;
+            auto& cell = by_rates[{repro, unrelated}];
+            cell[0] += outcome.confidence;
+            cell[1] += outcome.correct ? 1 : 0;
+            cell[2] += 1;
+            for (Bin& bin : bins) {
+              if (outcome.confidence >= bin.low && outcome.confidence < bin.high) {
+                ++bin.count;
+                bin.right += outcome.correct ? 1 : 0;
+                bin.stated += outcome.confidence;
+                break;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  double error = 0, worst_overclaim = 0;
+  std::string table =
+      "| stated confidence | results | mean stated | fraction right | gap "
+      "|\n|---|---|---|---|---|\n";
+  for (const Bin& bin : bins) {
+    if (bin.count == 0) continue;
+    const double n = static_cast<double>(bin.count);
+    const double stated = bin.stated / n, right = static_cast<double>(bin.right) / n;
+    error += n / static_cast<double>(answers) * std::abs(stated - right);
+    if (bin.count >= 50) worst_overclaim = std::max(worst_overclaim, stated - right);
+    char line[160];
+    std::snprintf(line, sizeof line, "| %.2f-%.2f | %zu | %.3f | %.3f | %+.3f |\n", bin.low,
+                  std::min(bin.high, 1.0), bin.count, stated, right, right - stated);
+    table += line;
+  }
+  table +=
+      "\nBy rates (all N and confidence targets):\n\n| p | f | results | mean stated | fraction "
+      "right |\n|---|---|---|---|---|\n";
+  for (const auto& [rates, cell] : by_rates) {
+    char line[128];
+    std::snprintf(line, sizeof line, "| %.2f | %.2f | %.0f | %.3f | %.3f |\n", rates.first,
+                  rates.second, cell[2], cell[0] / cell[2], cell[1] / cell[2]);
+    table += line;
+  }
+  char summary[256];
+  std::snprintf(summary, sizeof summary,
+                "\n%zu bisections, %zu with an answer; expected calibration error %.4f; "
+                "largest over-claim in a bin of >= 50 results: %.3f\n",
+                bisections, answers, error, worst_overclaim);
+  table += summary;
+  std::printf("%s", table.c_str());
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::printf("calibration time: %.0f s\n", seconds);
+  if (!out_dir.empty()) {
+    std::filesystem::create_directories(out_dir);
+    if (std::FILE* out = std::fopen((out_dir + "/calibration.md").c_str(), "w")) {
+      std::fputs(table.c_str(), out);
+      std::fclose(out);
+    }
+    write_reliability_svg(out_dir + "/reliability.svg", bins);
+    std::printf("wrote %s/calibration.md and %s/reliability.svg\n", out_dir.c_str(),
+                out_dir.c_str());
+  }
+  return 0;
 }
 
 }  // namespace
@@ -198,66 +434,52 @@ int main(int argc, char** argv) {
   int parallel = 1;
   std::uint64_t seed = 1;
   std::vector<std::size_t> sizes = {1000, 15000};
-  std::vector<double> repro_rates = {1.0, 0.8, 0.5, 0.3, 0.1};
+  std::vector<double> repro_rates = {1.0, 0.8, 0.5, 0.3, 0.1, 0.05};
+  std::vector<double> unrelated_rates = {0.0, 0.02, 0.05};
+  std::string calibration_dir;
+  int calibration_per_cell = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const std::string value = argv[i + 1];
     if (flag == "--trials") trials = std::stoi(value);
     if (flag == "--parallel") parallel = std::stoi(value);
     if (flag == "--seed") seed = std::stoull(value);
-    if (flag == "--sizes") sizes = parse_sizes(value);
-    if (flag == "--repro") repro_rates = {std::stod(value)};
+    if (flag == "--sizes") {
+      sizes.clear();
+      for (const double size : parse_list(value)) sizes.push_back(static_cast<std::size_t>(size));
+    }
+    if (flag == "--repro") repro_rates = parse_list(value);
+    if (flag == "--unrelated") unrelated_rates = parse_list(value);
+    if (flag == "--calibration") calibration_per_cell = std::stoi(value);
+    if (flag == "--out") calibration_dir = value;
   }
-  const std::vector<double> unrelated_rates = {0.0, 0.02};
+  if (calibration_per_cell > 0) return calibration(calibration_dir, calibration_per_cell, seed);
   const auto started = std::chrono::steady_clock::now();
 
   std::printf(
       "B = %.0f min per build, R = %.0f min per batch of %d runs (%d VMs), %d trials, "
       "bayes --parallel %d\n",
       kBuildMinutes, kBatchMinutes, kRunsPerBatch, kVms, trials, parallel);
-  std::printf("%6s %4s %5s | %-31s | %-31s\n", "N", "p", "f", "classic (syzbot rule, 10 runs)",
-              "bayes (confidence 0.95)");
-  std::printf("%6s %4s %5s | %5s %7s %7s %7s | %5s %7s %7s %7s\n", "", "", "", "acc", "builds",
-              "runs", "hours", "acc", "builds", "runs", "hours");
+  std::printf("%6s %4s %5s %6s | %-31s | %-31s | %-15s\n", "N", "p", "f", "floor",
+              "classic (syzbot rule, 10 runs)", "bayes (confidence 0.95)", "bayes misses");
+  std::printf("%6s %4s %5s %6s | %5s %7s %7s %7s | %5s %7s %7s %7s | %5s %4s %4s %5s\n", "", "", "",
+              "runs", "acc", "builds", "runs", "hours", "acc", "builds", "runs", "hours", "wrong",
+              "inc", "nrep", "x flr");
   for (const std::size_t size : sizes) {
-    std::vector<History> histories;
-    for (int g = 0; g < kGraphsPerSize; ++g) {
-      SyntheticHistoryOptions options;
-      options.commits = size;
-      options.seed = seed * 1000 + static_cast<std::uint64_t>(g);
-      History history{make_synthetic_history(options), nullptr};
-      histories.push_back(std::move(history));
-    }
-    for (History& history : histories) {
-      history.ancestry = std::make_shared<Ancestry>(history.graph);
-    }
+    const std::vector<History> histories = make_histories(size, seed);
     for (const double repro : repro_rates) {
       for (const double unrelated : unrelated_rates) {
         Totals classic, bayes;
         for (int t = 0; t < trials; ++t) {
-          const History& history = histories[static_cast<std::size_t>(t) % histories.size()];
-          std::mt19937_64 pick(seed * 7919 + static_cast<std::uint64_t>(t));
-          const auto culprit = static_cast<Index>(pick() % history.graph.size());
-          const Scenario scenario{repro, unrelated};
-          const std::uint64_t run_seed = pick();
-          for (const std::string name : {"classic", "bayes"}) {
-            StrategyOptions options;
-            options.runs = kRunsPerBatch;
-            options.parallel = name == "bayes" ? parallel : 1;
-            options.kept_builds = name == "bayes" ? parallel + 2 : 1;
-            options.budget.runs = 3000;
-            auto strategy = make_search_strategy(name, options);
-            if (!strategy) return 1;
-            if (auto* bayes_strategy = dynamic_cast<BayesStrategy*>(strategy->get())) {
-              bayes_strategy->set_ancestry(history.ancestry);
-            }
-            Simulation simulation(history, culprit, scenario, run_seed, options.kept_builds);
-            const Outcome outcome = simulation.drive(**strategy, culprit);
-            (name == std::string("classic") ? classic : bayes).add(outcome);
-          }
+          const Trial trial = make_trial(histories, t, {repro, unrelated}, seed);
+          classic.add(run_trial("classic", trial, 1, 0.95));
+          bayes.add(run_trial("bayes", trial, parallel, 0.95));
         }
-        std::printf("%6zu %4.1f %5.2f | %s | %s\n", size, repro, unrelated, classic.row().c_str(),
-                    bayes.row().c_str());
+        const double floor = std::log2(static_cast<double>(size)) / run_capacity(repro, unrelated);
+        std::printf("%6zu %4.2f %5.2f %6.1f | %s | %s | %5zu %4zu %4zu %5.2f\n", size, repro,
+                    unrelated, floor, classic.row().c_str(), bayes.row().c_str(), bayes.wrong_found,
+                    bayes.inconclusive, bayes.not_reproduced,
+                    static_cast<double>(bayes.runs) / bayes.trials / floor);
         std::fflush(stdout);
       }
     }

@@ -23,8 +23,14 @@ double clamp(double value, double low, double high) {
 }  // namespace
 
 BatchInformation::BatchInformation(int runs, const std::array<double, 3>& new_state,
-                                   const std::array<double, 3>& old_state) {
-  // Outcomes of a batch: (matching crashes, other crashes), the rest ok; multinomial in each state.
+                                   const std::array<double, 3>& old_state)
+    : BatchInformation(runs, std::array<Component, 1>{Component{1, new_state, old_state}}) {}
+
+BatchInformation::BatchInformation(int runs, std::span<const Component> rates) {
+  double total_weight = 0;
+  for (const Component& rate : rates) total_weight += rate.weight;
+  // Outcomes of a batch: (matching crashes, other crashes), the rest ok; multinomial in each
+  // state at each rate, mixed over the rates.
   const double log_runs = std::lgamma(runs + 1.0);
   for (int match = 0; match <= runs; ++match) {
     for (int other = 0; match + other <= runs; ++other) {
@@ -41,8 +47,13 @@ BatchInformation::BatchInformation(int runs, const std::array<double, 3>& new_st
         }
         return std::exp(log_p);
       };
-      p_new_.push_back(probability(new_state));
-      p_old_.push_back(probability(old_state));
+      double in_new = 0, in_old = 0;
+      for (const Component& rate : rates) {
+        in_new += rate.weight * probability(rate.new_state);
+        in_old += rate.weight * probability(rate.old_state);
+      }
+      p_new_.push_back(in_new / total_weight);
+      p_old_.push_back(in_old / total_weight);
     }
   }
   table_.resize(kInformationTable + 1);

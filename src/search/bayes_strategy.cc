@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
 
@@ -21,12 +22,33 @@ double clamp(double value, double low, double high) {
 
 }  // namespace
 
+RateGridShape grid_shape(const BayesModel& model) {
+  RateGridShape shape;
+  shape.repro_alpha = model.repro_alpha;
+  shape.repro_beta = model.repro_beta;
+  shape.unrelated_alpha = model.unrelated_alpha;
+  shape.unrelated_beta = model.unrelated_beta;
+  shape.title_match = model.title_match;
+  shape.unrelated_match = model.unrelated_match;
+  shape.repro_points = model.repro_points;
+  shape.unrelated_points = model.unrelated_points;
+  return shape;
+}
+
+// log(sum(exp(values))), stable.
+double log_sum_exp(std::span<const double> values) {
+  const double top = *std::max_element(values.begin(), values.end());
+  if (!std::isfinite(top)) return top;
+  double sum = 0;
+  for (const double value : values) sum += std::exp(value - top);
+  return top + std::log(sum);
+}
+
 BayesStrategy::BayesStrategy(const StrategyOptions& options, BayesModel model)
-    : options_(options), model_(model) {
+    : options_(options), model_(model), grid_(grid_shape(model)) {
   options_.parallel = std::clamp(options_.parallel, 1, kMaxParallel);
   options_.kept_builds = std::max(options_.kept_builds, options_.parallel);
-  repro_ = model_.repro_alpha / (model_.repro_alpha + model_.repro_beta);
-  unrelated_ = model_.unrelated_alpha / (model_.unrelated_alpha + model_.unrelated_beta);
+  rate_weights_before_range({});
 }
 
 BayesStrategy::Counts BayesStrategy::count(std::span<const RunSummary> runs) const {
@@ -39,25 +61,14 @@ BayesStrategy::Counts BayesStrategy::count(std::span<const RunSummary> runs) con
   return counts;
 }
 
-std::array<double, 3> BayesStrategy::outcome_probabilities(bool new_state) const {
-  const bool present = new_state != options_.fix_mode;
-  const double p = repro_, f = unrelated_, m = model_.title_match, u = model_.unrelated_match;
-  if (!present) return {1 - f, f * u, f * (1 - u)};
-  return {(1 - p) * (1 - f), p * m + (1 - p) * f * u, p * (1 - m) + (1 - p) * f * (1 - u)};
+std::array<double, 3> BayesStrategy::per_run(const RateGrid::Node& node, bool new_state) const {
+  return new_state != options_.fix_mode ? node.present : node.absent;
 }
 
-double BayesStrategy::log_likelihood(const Counts& counts, bool new_state) const {
-  const auto probabilities = outcome_probabilities(new_state);
-  double sum = 0;
-  const int ks[3] = {counts.ok, counts.match, counts.other};
-  for (int i = 0; i < 3; ++i) {
-    if (ks[i] > 0) sum += ks[i] * std::log(std::max(probabilities[i], 1e-300));
-  }
-  return sum;
-}
-
-double BayesStrategy::log_ratio(const Counts& counts) const {
-  return log_likelihood(counts, true) - log_likelihood(counts, false);
+double BayesStrategy::log_likelihood(const Counts& counts, bool new_state,
+                                     const RateGrid::Node& node) const {
+  const auto& logs = new_state != options_.fix_mode ? node.log_present : node.log_absent;
+  return counts.ok * logs[0] + counts.match * logs[1] + counts.other * logs[2];
 }
 
 void BayesStrategy::learn_cost(const TestCost& cost) {
@@ -126,12 +137,31 @@ VerdictDecision BayesStrategy::judge_start(std::span<const RunSummary> runs, con
   VerdictDecision decision = describe(runs, counts);
   if (decision.infra_abort) return decision;
   if (!crashed) {
-    if (start_batches_ < model_.start_batches) {
+    if (start_batches_ < model_.max_start_batches) {
       decision.more_runs = options_.runs;
     } else {
       decision.verdict = counts.ok > 0 ? Verdict::good : Verdict::skip;
     }
     return decision;
+  }
+  // It crashes. Before the search starts, is p known well enough? A crash or two in many runs
+  // leaves it so uncertain that every later batch (each with a build) tells much less than it
+  // could; a batch here costs no build.
+  rate_weights_before_range(counts);
+  // And which titles are the bug's? A bug crash and an unrelated one, each seen once, cannot be
+  // told apart; taking both would count every later unrelated crash as the bug.
+  if (start_batches_ < model_.max_start_batches) {
+    if (bug_titles_ambiguous(runs)) {
+      decision.more_runs = options_.runs;
+      decision.reason += "; the bug's title is not clear yet";
+      return decision;
+    }
+    if (rate_efficiency() < model_.start_efficiency) {
+      decision.more_runs = options_.runs;
+      decision.reason +=
+          fmt::format("; the reproducer's crash rate is still uncertain (~{:.2f})", repro_);
+      return decision;
+    }
   }
   decision.verdict = Verdict::bad;
   runs_ += counts.total();
@@ -139,11 +169,9 @@ VerdictDecision BayesStrategy::judge_start(std::span<const RunSummary> runs, con
   if (options_.fix_mode) {
     pending_old_.push_back(counts);
   } else {
-    above_.ok += counts.ok;
-    above_.match += counts.match;
-    above_.other += counts.other;
+    add_above(counts);
   }
-  reestimate_rates();
+  rate_weights_before_range({});
   return decision;
 }
 
@@ -160,7 +188,7 @@ VerdictDecision BayesStrategy::judge_commit(std::span<const RunSummary> runs, bo
     decision.verdict = Verdict::bad;
   } else {
     // How likely a commit with the bug would have shown no crash with the bug's title so far.
-    const double miss = std::pow(1 - outcome_probabilities(!options_.fix_mode)[1], counts.total());
+    const double miss = chance_all_missed(counts.total(), 1);
     if (miss > model_.judge_error && judge_batches_ < model_.judge_batches) {
       decision.more_runs = options_.runs;
       return decision;
@@ -179,15 +207,12 @@ VerdictDecision BayesStrategy::judge_release(std::span<const RunSummary> runs,
   bool is_bad = false;
   VerdictDecision decision = judge_commit(runs, is_bad);
   if (decision.more_runs > 0 || decision.verdict == Verdict::skip) return decision;
-  const Counts counts = count(runs);
   if (is_bad) {
-    above_.ok += counts.ok;
-    above_.match += counts.match;
-    above_.other += counts.other;
+    add_above(count(runs));
   } else {
-    pending_old_.push_back(counts);  // it becomes the range's good end
+    pending_old_.push_back(count(runs));  // it becomes the range's good end
   }
-  reestimate_rates();
+  rate_weights_before_range({});
   return decision;
 }
 
@@ -196,13 +221,93 @@ VerdictDecision BayesStrategy::judge_head(std::span<const RunSummary> runs, cons
   bool is_bad = false;
   VerdictDecision decision = judge_commit(runs, is_bad);
   if (decision.more_runs > 0 || decision.verdict == Verdict::skip) return decision;
-  const Counts counts = count(runs);
   // The fixed head is the range's new end: new under every hypothesis.
+  add_above(count(runs));
+  rate_weights_before_range({});
+  return decision;
+}
+
+void BayesStrategy::add_above(const Counts& counts) {
   above_.ok += counts.ok;
   above_.match += counts.match;
   above_.other += counts.other;
-  reestimate_rates();
-  return decision;
+  if (graph_ == nullptr) return;  // begin() starts from above_
+  for (std::size_t g = 0; g < grid_.size(); ++g) {
+    const double in_new = log_likelihood(counts, true, grid_.node(g));
+    base_[g] += in_new;
+    older_[g] += in_new;
+  }
+  normalize();
+}
+
+void BayesStrategy::rate_weights_before_range(const Counts& extra_present) {
+  // Before begin(): the runs of commits newer than the range (and of the start commit still being
+  // measured, `extra_present`) and of the old ends judged so far; "older" (prior 0.005) is left
+  // out.
+  std::vector<double> log_weight(grid_.size());
+  for (std::size_t g = 0; g < grid_.size(); ++g) {
+    const RateGrid::Node& node = grid_.node(g);
+    log_weight[g] = node.log_prior + log_likelihood(above_, true, node) +
+                    log_likelihood(extra_present, !options_.fix_mode, node);
+    for (const Counts& old_end : pending_old_)
+      log_weight[g] += log_likelihood(old_end, false, node);
+  }
+  const double total = log_sum_exp(log_weight);
+  rate_weight_.resize(grid_.size());
+  repro_ = unrelated_ = 0;
+  for (std::size_t g = 0; g < grid_.size(); ++g) {
+    rate_weight_[g] = std::exp(log_weight[g] - total);
+    repro_ += rate_weight_[g] * grid_.node(g).repro;
+    unrelated_ += rate_weight_[g] * grid_.node(g).unrelated;
+  }
+}
+
+std::vector<BatchInformation::Component> BayesStrategy::rate_mixture(std::size_t limit) const {
+  // The heaviest rate nodes holding all but 1e-6 of the posterior (at most `limit`).
+  std::vector<std::size_t> order(grid_.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return rate_weight_[a] > rate_weight_[b]; });
+  std::vector<BatchInformation::Component> mixture;
+  double covered = 0;
+  for (const std::size_t g : order) {
+    if (mixture.size() >= limit || covered >= 1 - 1e-6) break;
+    covered += rate_weight_[g];
+    mixture.push_back(
+        {rate_weight_[g], per_run(grid_.node(g), true), per_run(grid_.node(g), false)});
+  }
+  return mixture;
+}
+
+double BayesStrategy::chance_all_missed(int runs, int outcome) const {
+  // P(none of `runs` runs of a commit with the bug has `outcome`), over the rate posterior.
+  double chance = 0;
+  for (std::size_t g = 0; g < grid_.size(); ++g) {
+    chance += rate_weight_[g] * std::pow(1 - grid_.node(g).present[outcome], runs);
+  }
+  return chance;
+}
+
+double BayesStrategy::rate_efficiency() const {
+  constexpr std::size_t kComponents = 48;
+  const std::vector<BatchInformation::Component> mixture = rate_mixture(kComponents);
+  const BatchInformation uncertain(options_.runs, mixture);
+  std::vector<BatchInformation> known;
+  double total = 0;
+  for (const auto& component : mixture) {
+    known.emplace_back(options_.runs, component.new_state, component.old_state);
+    total += component.weight;
+  }
+  double best_uncertain = 0, best_known = 0;
+  for (const double q : {0.2, 0.3, 0.4, 0.5, 0.6}) {
+    double with_known = 0;
+    for (std::size_t i = 0; i < mixture.size(); ++i) {
+      with_known += mixture[i].weight * known[i].exact(q);
+    }
+    best_uncertain = std::max(best_uncertain, uncertain.exact(q));
+    best_known = std::max(best_known, with_known / total);
+  }
+  return best_known <= 0 ? 1.0 : best_uncertain / best_known;
 }
 
 void BayesStrategy::begin(const vcs::CommitGraph& graph, Index, std::size_t old_ends) {
@@ -210,52 +315,161 @@ void BayesStrategy::begin(const vcs::CommitGraph& graph, Index, std::size_t old_
   if (!ancestry_ || &ancestry_->graph() != &graph) ancestry_ = std::make_shared<Ancestry>(graph);
   nodes_ = graph.size();
   const std::size_t points = nodes_ + old_ends;
+  const std::size_t rates = grid_.size();
   counts_.assign(points, Counts{});
-  ratio_.assign(points, 0);
   failed_.assign(points, 0);
   ancestors_.assign(nodes_, {});
   tested_.clear();
+  tested_index_.assign(points, kUntested);
   recent_.clear();
+  applied_new_.clear();
+  applied_old_.clear();
+  classes_.assign(1, CulpritClass{nodes_, std::vector<double>(rates, 0), {}});
+  class_of_.assign(nodes_, 0);
+  base_.assign(rates, 0);
+  older_.assign(rates, 0);
+  for (std::size_t g = 0; g < rates; ++g) {
+    base_[g] = older_[g] = log_likelihood(above_, true, grid_.node(g));
+  }
+  posterior_.assign(nodes_ + 1, 0);
   for (std::size_t i = 0; i < pending_old_.size() && i < old_ends; ++i) {
-    counts_[nodes_ + i] = pending_old_[i];
-    tested_.push_back(static_cast<Point>(nodes_ + i));
+    const auto point = static_cast<Point>(nodes_ + i);
+    start_tracking(point);
+    counts_[point] = pending_old_[i];
+    apply_counts(point);
   }
   pending_old_.clear();
-  log_weight_.assign(nodes_ + 1, 0);
-  posterior_.assign(nodes_ + 1, 0);
-  recompute_posterior();
-  if (reestimate_rates()) recompute_posterior();
-}
-
-void BayesStrategy::recompute_posterior() {
-  const double candidate_prior = std::log((1 - model_.older_prior) / static_cast<double>(nodes_));
-  std::fill(log_weight_.begin(), log_weight_.end() - 1, candidate_prior);
-  log_weight_.back() = std::log(model_.older_prior);
-  for (const Point point : tested_) {
-    const double ratio = log_ratio(counts_[point]);
-    ratio_[point] = ratio;
-    if (point < nodes_) {
-      for (const Index candidate : ancestors_[point]) log_weight_[candidate] += ratio;
-    }
-    log_weight_.back() += ratio;  // "older": every point of the range is new
-  }
   normalize();
 }
 
-void BayesStrategy::normalize() {
-  const double top = *std::max_element(log_weight_.begin(), log_weight_.end());
-  double sum = 0;
-  for (std::size_t h = 0; h < log_weight_.size(); ++h) {
-    posterior_[h] = std::exp(log_weight_[h] - top);
-    sum += posterior_[h];
+void BayesStrategy::start_tracking(Point point) {
+  tested_index_[point] = tested_.size();
+  tested_.push_back(point);
+  applied_new_.emplace_back(grid_.size(), 0);
+  applied_old_.emplace_back(grid_.size(), 0);
+  for (CulpritClass& culprits : classes_) culprits.below.push_back(0);
+  if (point < nodes_) {
+    ancestors_[point] = ancestry_->ancestors(point);
+    split_classes(point);
   }
+}
+
+void BayesStrategy::split_classes(Point point) {
+  // The candidates below `point` leave their class for one that also has `point` above it (its
+  // runs are not applied yet, so the copy's ratios are right as they are).
+  constexpr auto kNone = std::numeric_limits<std::uint32_t>::max();
+  const std::size_t index = tested_index_[point];
+  std::vector<std::uint32_t> moved_to(classes_.size(), kNone);
+  for (const Index candidate : ancestors_[point]) {
+    const std::uint32_t from = class_of_[candidate];
+    if (moved_to[from] == kNone) {
+      moved_to[from] = static_cast<std::uint32_t>(classes_.size());
+      CulpritClass split = classes_[from];
+      split.size = 0;
+      split.below[index] = 1;
+      classes_.push_back(std::move(split));
+    }
+    const std::uint32_t to = moved_to[from];
+    --classes_[from].size;
+    ++classes_[to].size;
+    class_of_[candidate] = to;
+  }
+  compact_classes();
+}
+
+void BayesStrategy::compact_classes() {
+  std::size_t empty = 0;
+  for (const CulpritClass& culprits : classes_) empty += culprits.size == 0 ? 1 : 0;
+  if (empty < 16 || 2 * empty < classes_.size()) return;
+  std::vector<std::uint32_t> renumber(classes_.size(), 0);
+  std::vector<CulpritClass> kept;
+  for (std::size_t k = 0; k < classes_.size(); ++k) {
+    if (classes_[k].size == 0) continue;
+    renumber[k] = static_cast<std::uint32_t>(kept.size());
+    kept.push_back(std::move(classes_[k]));
+  }
+  classes_ = std::move(kept);
+  for (std::uint32_t& k : class_of_) k = renumber[k];
+}
+
+void BayesStrategy::apply_counts(Point point) {
+  // Replace the point's applied log-likelihoods by those of its counts now, at every rate node.
+  const std::size_t index = tested_index_[point];
+  std::vector<double>& applied_new = applied_new_[index];
+  std::vector<double>& applied_old = applied_old_[index];
+  std::vector<double> delta(grid_.size());
+  for (std::size_t g = 0; g < grid_.size(); ++g) {
+    const double in_new = log_likelihood(counts_[point], true, grid_.node(g));
+    const double in_old = log_likelihood(counts_[point], false, grid_.node(g));
+    base_[g] += in_old - applied_old[g];
+    older_[g] += in_new - applied_new[g];
+    delta[g] = (in_new - applied_new[g]) - (in_old - applied_old[g]);
+    applied_new[g] = in_new;
+    applied_old[g] = in_old;
+  }
+  if (point >= nodes_) return;  // an old end: new only under "older"
+  for (CulpritClass& culprits : classes_) {
+    if (culprits.size == 0 || !culprits.below[index]) continue;
+    for (std::size_t g = 0; g < grid_.size(); ++g) culprits.ratio[g] += delta[g];
+  }
+}
+
+void BayesStrategy::normalize() {
+  // Joint log weight of (class k, rate node g): log(size_k prior) + log prior(g) + base + ratio_k;
+  // of ("older", g): log older_prior + log prior(g) + older. Marginals over g and over k.
+  const std::size_t rates = grid_.size();
+  const double candidate_prior = std::log((1 - model_.older_prior) / static_cast<double>(nodes_));
+  std::vector<double> terms(rates);
+  std::vector<double> class_log_mass(classes_.size(), -INFINITY);
+  for (std::size_t k = 0; k < classes_.size(); ++k) {
+    const CulpritClass& culprits = classes_[k];
+    if (culprits.size == 0) continue;
+    for (std::size_t g = 0; g < rates; ++g) {
+      terms[g] = grid_.node(g).log_prior + base_[g] + culprits.ratio[g];
+    }
+    class_log_mass[k] =
+        std::log(static_cast<double>(culprits.size)) + candidate_prior + log_sum_exp(terms);
+  }
+  for (std::size_t g = 0; g < rates; ++g) terms[g] = grid_.node(g).log_prior + older_[g];
+  const double older_log_mass = std::log(model_.older_prior) + log_sum_exp(terms);
+  std::vector<double> masses = class_log_mass;
+  masses.push_back(older_log_mass);
+  const double total = log_sum_exp(masses);
+
+  // The rate posterior, and the means the log shows.
+  rate_weight_.assign(rates, 0);
+  auto add_rates = [&](double log_mass_shift, const std::vector<double>& ratio) {
+    for (std::size_t g = 0; g < rates; ++g) {
+      rate_weight_[g] += std::exp(log_mass_shift + grid_.node(g).log_prior + base_[g] + ratio[g]);
+    }
+  };
+  for (std::size_t k = 0; k < classes_.size(); ++k) {
+    if (classes_[k].size == 0 || class_log_mass[k] - total < -60) continue;
+    add_rates(std::log(static_cast<double>(classes_[k].size)) + candidate_prior - total,
+              classes_[k].ratio);
+  }
+  if (older_log_mass - total > -60) {
+    std::vector<double> older_ratio(rates);
+    for (std::size_t g = 0; g < rates; ++g) older_ratio[g] = older_[g] - base_[g];
+    add_rates(std::log(model_.older_prior) - total, older_ratio);
+  }
+  const double weight_sum = std::accumulate(rate_weight_.begin(), rate_weight_.end(), 0.0);
+  repro_ = unrelated_ = 0;
+  for (std::size_t g = 0; g < rates; ++g) {
+    rate_weight_[g] /= weight_sum;
+    repro_ += rate_weight_[g] * grid_.node(g).repro;
+    unrelated_ += rate_weight_[g] * grid_.node(g).unrelated;
+  }
+
+  for (std::size_t c = 0; c < nodes_; ++c) {
+    const std::uint32_t k = class_of_[c];
+    posterior_[c] = std::exp(class_log_mass[k] - total) / static_cast<double>(classes_[k].size);
+  }
+  posterior_.back() = std::exp(older_log_mass - total);
   leader_ = 0;
   for (std::size_t h = 0; h < posterior_.size(); ++h) {
-    posterior_[h] /= sum;
     if (posterior_[h] > posterior_[leader_]) leader_ = h;
   }
-  // Keep the log weights bounded: they only matter up to a constant.
-  for (double& weight : log_weight_) weight -= top;
   refresh_new_mass();
 }
 
@@ -267,38 +481,6 @@ double BayesStrategy::probability_new(Point point) const {
   if (posterior_.empty()) return 0;
   const double older = posterior_.back();
   return clamp((point < nodes_ ? new_mass_[point] : 0.0) + older, 0, 1);
-}
-
-bool BayesStrategy::reestimate_rates() {
-  // One EM step: every run counts towards p in proportion to the chance that its commit has the
-  // bug, towards f in proportion to the chance that it does not.
-  const double p = repro_, f = unrelated_, m = model_.title_match, u = model_.unrelated_match;
-  const double bug_given_match = p * m / (p * m + (1 - p) * f * u);
-  const double bug_given_other = p * (1 - m) / (p * (1 - m) + (1 - p) * f * (1 - u));
-  double p_hits = model_.repro_alpha, p_trials = model_.repro_alpha + model_.repro_beta;
-  double f_hits = model_.unrelated_alpha, f_trials = model_.unrelated_alpha + model_.unrelated_beta;
-  auto add = [&](const Counts& counts, double present) {
-    p_hits += present * (bug_given_match * counts.match + bug_given_other * counts.other);
-    p_trials += present * counts.total();
-    f_hits += (1 - present) * (counts.match + counts.other);
-    f_trials += (1 - present) * counts.total();
-  };
-  add(above_, options_.fix_mode ? 0 : 1);
-  for (const Counts& counts : pending_old_) add(counts, options_.fix_mode ? 1 : 0);
-  for (const Point point : tested_) {
-    const double is_new = probability_new(point);
-    add(counts_[point], options_.fix_mode ? 1 - is_new : is_new);
-  }
-  repro_ = clamp(p_hits / p_trials, 0.02, 0.995);
-  unrelated_ = clamp(f_hits / f_trials, 1e-4, 0.5);
-  // Re-weigh the whole posterior only when a rate moved noticeably: that is O(tested x range).
-  const bool moved =
-      std::abs(repro_ - p) > 0.02 * std::max(p, 0.05) || std::abs(unrelated_ - f) > 0.1 * f;
-  if (!moved) {
-    repro_ = p;
-    unrelated_ = f;
-  }
-  return moved;
 }
 
 void BayesStrategy::touch(Point point) {
@@ -318,22 +500,12 @@ Recorded BayesStrategy::record(Point point, std::span<const RunSummary> runs,
   const Counts batch = count(runs);
   runs_ += batch.total();
   Counts& counts = counts_[point];
-  if (std::find(tested_.begin(), tested_.end(), point) == tested_.end()) {
-    tested_.push_back(point);
-    if (point < nodes_) ancestors_[point] = ancestry_->ancestors(point);
-  }
+  if (tested_index_[point] == kUntested) start_tracking(point);
   counts.ok += batch.ok;
   counts.match += batch.match;
   counts.other += batch.other;
-  const double ratio = log_ratio(counts);
-  const double delta = ratio - ratio_[point];
-  ratio_[point] = ratio;
-  if (point < nodes_) {
-    for (const Index candidate : ancestors_[point]) log_weight_[candidate] += delta;
-  }
-  log_weight_.back() += delta;
+  apply_counts(point);
   normalize();
-  if (reestimate_rates()) recompute_posterior();
 
   // A batch that tested nothing (every run "cannot test") would be asked for again and again:
   // the commit is as untestable as one that does not build.
@@ -347,7 +519,7 @@ Recorded BayesStrategy::record(Point point, std::span<const RunSummary> runs,
     recorded.decision.verdict = present > 0.5 ? Verdict::bad : Verdict::good;
     recorded.mark = is_new > 0.5 ? Mark::bad : Mark::good;
     if (recorded.decision.verdict == Verdict::good) {
-      recorded.decision.false_negative = std::pow(1 - repro_, counts.total());
+      recorded.decision.false_negative = chance_all_missed(counts.total(), 1);
     }
   }
   recorded.decision.reason += fmt::format("; chance the bug is present: {:.3f}", present);
@@ -384,8 +556,7 @@ std::vector<Ranked> BayesStrategy::top(std::size_t count) const {
 }
 
 std::vector<TestOrder> BayesStrategy::choose_tests(double& best_gain) {
-  const BatchInformation information(options_.runs, outcome_probabilities(true),
-                                     outcome_probabilities(false));
+  const BatchInformation information(options_.runs, rate_mixture(256));
   const std::size_t points = counts_.size();
   const double older = posterior_.back();
   std::vector<TestOrder> chosen;

@@ -12,13 +12,18 @@
 // or nothing (cannot test, infra error). With the bug present a run crashes with the reproducer's
 // rate p, and otherwise with an unrelated bug's rate f; a bug crash carries a known title with
 // probability m, an unrelated crash with probability u. So a matching crash is strong evidence
-// (likelihood ratio ~ p m / f u) and another title weak evidence. p and f are unknown: Beta priors
-// updated from every run (an EM step weighted by how likely each tested commit has the bug), the
-// start commit's runs first.
+// (likelihood ratio ~ p m / f u) and another title weak evidence. p and f are unknown, with Beta
+// priors: the posterior is over (culprit, p, f) jointly and every probability the strategy states
+// is marginal over the rates, integrated on a quadrature grid (search/rate_grid.h). So a p that
+// rests on one crash of ten counts as the doubt it is, and the stated confidence is calibrated.
 //
 // Exactness on the DAG. log P(c | runs) = log prior(c) + sum over tested x with c <= x of D(x),
-// where D(x) is x's log-likelihood ratio new vs old; a batch of runs on x adds its change of D(x)
-// to every candidate ancestor of x (found once per tested commit by a DFS). P(x is new) = the
+// where D(x) is x's log-likelihood ratio new vs old at given rates. Candidates that are ancestors
+// of the same tested commits have the same likelihood at every rate: they form one class, and the
+// classes (a few per tested commit) carry sum D(x) per grid node. A first batch on x splits the
+// classes of x's ancestors (one DFS); later batches add their change of D(x) to the classes below
+// x. The marginal over the rates is then a log-sum-exp per class -- exact on the grid, and cheap:
+// classes x grid nodes, not candidates x grid nodes. P(x is new) = the
 // posterior mass of x's ancestors, for every x at once by one pass in topological order: q(x) =
 // pi(x) + q(first parent) + the mass of the ancestors the other parents add (Ancestry's per-merge
 // difference lists, computed once: search/ancestry.h) -- exact with merges, side branches and
@@ -28,9 +33,13 @@
 // the culprit is I(S_x; Y) (BatchInformation, search/batch_information.h), a concave function of
 // q(x) (the batch outcome Y depends on the hypothesis only through x's state S_x); divided by the
 // cost of the action -- the build (zero for the `kept_builds` most recently tested commits) plus
-// one batch of runs, both learned as the job runs. With --parallel K the batch holds up to K
-// commits chosen greedily: each next one maximises the information it adds given the states of
-// those already chosen, per the cost it adds (builds run at the same time, runs share the pool).
+// one batch of runs, both learned as the job runs. The batch's outcome distributions are mixtures
+// over the rate posterior, so a batch is worth less while p is uncertain. The start commit gets
+// more batches (no build needed) while that uncertainty costs a future batch more than a fifth of
+// what it would tell with the rates known (BayesModel::start_efficiency). With --parallel K the
+// batch holds up to K commits chosen greedily: each next one maximises the information it adds
+// given the states of those already chosen, per the cost it adds (builds run at the same time, runs
+// share the pool).
 //
 // Stops when the leading hypothesis reaches `confidence`, when the budget is spent, or when no
 // test is worth anything (only commits that do not build separate the leaders).
@@ -44,6 +53,7 @@
 
 #include "search/ancestry.h"           // Ancestry
 #include "search/batch_information.h"  // BatchInformation
+#include "search/rate_grid.h"          // RateGrid
 #include "search/strategy.h"
 
 namespace culprit::search {
@@ -55,7 +65,11 @@ struct BayesModel {
   double unrelated_match = 0.05;                    // u
   double repro_alpha = 1, repro_beta = 1;           // Beta prior of p
   double unrelated_alpha = 1, unrelated_beta = 49;  // Beta prior of f (mean 0.02)
-  int start_batches = 3;        // batches on the start commit before giving up on reproducing it
+  // Batches on the start commit: until it crashes (0.9^60 = 0.2% to miss a 1-in-10 reproducer),
+  // and while p or the bug's titles are too uncertain.
+  int max_start_batches = 6;
+  double start_efficiency = 0.8;  // below: a batch tells too little of what it would, p known
+  int repro_points = 64, unrelated_points = 24;  // quadrature nodes (rate_grid.h)
   int judge_batches = 3;        // batches on a release tag or the fixed head before judging it
   double judge_error = 0.05;    // a release or head is good once a bug would have shown by now
   double min_gain_bits = 1e-4;  // below: no test is worth running
@@ -91,6 +105,11 @@ class BayesStrategy final : public SearchStrategy {
   double posterior_older() const { return posterior_.back(); }
   double probability_new(Point point) const;  // P(point is in the new state)
   double unrelated_rate() const { return unrelated_; }
+  // How much of what a batch would tell with the rates known it tells under today's uncertainty
+  // about them (at the best test point; 1 = rates known).
+  double rate_efficiency() const;
+  const RateGrid& rate_grid() const { return grid_; }
+  std::span<const double> rate_posterior() const { return rate_weight_; }
   const std::set<std::string>& bug_titles() const { return bug_titles_; }
 
  private:
@@ -101,25 +120,39 @@ class BayesStrategy final : public SearchStrategy {
     int total() const { return ok + match + other; }
   };
   Counts count(std::span<const RunSummary> runs) const;
-  std::array<double, 3> outcome_probabilities(bool new_state) const;
-  double log_likelihood(const Counts& counts, bool new_state) const;
-  double log_ratio(const Counts& counts) const;
+  double log_likelihood(const Counts& counts, bool new_state, const RateGrid::Node& node) const;
+  std::array<double, 3> per_run(const RateGrid::Node& node, bool new_state) const;
   void learn_cost(const TestCost& cost);
   VerdictDecision describe(std::span<const RunSummary> runs, const Counts& counts) const;
   VerdictDecision judge_commit(std::span<const RunSummary> runs, bool& is_bad);
-  void recompute_posterior();
+  void rate_weights_before_range(const Counts& extra_present);
+  std::vector<BatchInformation::Component> rate_mixture(std::size_t limit) const;
+  double chance_all_missed(int runs, int outcome) const;
+  void add_above(const Counts& counts);
+  void apply_counts(Point point);
+  void start_tracking(Point point);
+  void split_classes(Point point);
+  void compact_classes();
   void normalize();
   void refresh_new_mass();
-  bool reestimate_rates();
   void touch(Point point);
   bool built(Point point) const;
   double action_cost(bool needs_build) const;
   std::vector<TestOrder> choose_tests(double& best_gain);
 
+  // Candidates that are ancestors of the same tested commits: one likelihood per rate node.
+  struct CulpritClass {
+    std::size_t size = 0;
+    std::vector<double> ratio;  // per rate node: sum of D(x) over the tested commits above
+    std::vector<char> below;    // per tested index: are its candidates ancestors of that commit
+  };
+
   StrategyOptions options_;
   BayesModel model_;
-  double repro_ = 0.5;       // p
-  double unrelated_ = 0.02;  // f
+  RateGrid grid_;
+  std::vector<double> rate_weight_;  // posterior of the rate nodes
+  double repro_ = 0.5;               // posterior mean of p
+  double unrelated_ = 0.02;          // posterior mean of f
   std::set<std::string> bug_titles_;
   int start_batches_ = 0;
   int judge_batches_ = 0;
@@ -137,14 +170,20 @@ class BayesStrategy final : public SearchStrategy {
   std::shared_ptr<const Ancestry> ancestry_;
   std::size_t nodes_ = 0;                      // candidates; points nodes_.. are old ends
   std::vector<Counts> counts_;                 // per point
-  std::vector<double> ratio_;                  // per point: D(x) as last applied
   std::vector<char> failed_;                   // per point: did not build
   std::vector<std::vector<Index>> ancestors_;  // per tested node
   std::vector<Point> tested_;                  // points with runs, in first-test order
-  std::vector<Point> recent_;                  // most recently tested first (kept builds)
-  std::vector<double> log_weight_;             // per hypothesis (candidates, then older)
-  std::vector<double> posterior_;
-  std::vector<double> new_mass_;  // per node: P(new) without the "older" share
+  static constexpr std::size_t kUntested = static_cast<std::size_t>(-1);
+  std::vector<std::size_t> tested_index_;  // per point: its index in tested_, or kUntested
+  std::vector<Point> recent_;              // most recently tested first (kept builds)
+  // Per tested point and rate node, the log-likelihood of its runs as applied, new and old state.
+  std::vector<std::vector<double>> applied_new_, applied_old_;
+  std::vector<double> base_;   // per rate node: every candidate's common log-likelihood
+  std::vector<double> older_;  // per rate node: the log-likelihood under "older"
+  std::vector<CulpritClass> classes_;
+  std::vector<std::uint32_t> class_of_;  // per node
+  std::vector<double> posterior_;        // per hypothesis (candidates, then older), marginal
+  std::vector<double> new_mass_;         // per node: P(new) without the "older" share
   std::size_t leader_ = 0;
 };
 

@@ -3,16 +3,25 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <vector>
 
 namespace culprit::search {
+
+namespace {
+
+std::set<std::string> names_of(const RunSummary& run) {
+  std::set<std::string> names(run.alt_titles.begin(), run.alt_titles.end());
+  names.insert(run.title);
+  return names;
+}
+
+}  // namespace
 
 BugTitles bug_titles_from(std::span<const RunSummary> start_runs) {
   std::map<std::string, int> seen;
   for (const RunSummary& run : start_runs) {
     if (run.outcome != RunOutcome::crashed) continue;
-    std::set<std::string> names(run.alt_titles.begin(), run.alt_titles.end());
-    names.insert(run.title);
-    for (const std::string& name : names) ++seen[name];
+    for (const std::string& name : names_of(run)) ++seen[name];
   }
   int most = 0;
   for (const auto& [name, times] : seen) most = std::max(most, times);
@@ -21,6 +30,36 @@ BugTitles bug_titles_from(std::span<const RunSummary> start_runs) {
     if (2 * times > most) titles.insert(name);
   }
   return titles;
+}
+
+bool bug_titles_ambiguous(std::span<const RunSummary> start_runs) {
+  const BugTitles titles = bug_titles_from(start_runs);
+  std::map<std::string, int> seen;
+  std::vector<std::set<std::string>> crashes;  // the names of the crashes taken as the bug's
+  for (const RunSummary& run : start_runs) {
+    if (run.outcome != RunOutcome::crashed) continue;
+    for (const std::string& name : names_of(run)) ++seen[name];
+    if (matches_bug(titles, run)) crashes.push_back(names_of(run));
+  }
+  // A title left out must be well behind the leader: seen at most a third as often.
+  int most = 0;
+  for (const auto& [name, times] : seen) most = std::max(most, times);
+  if (most < 2) return !seen.empty();  // one crash: the bug's, or an unrelated one?
+  for (const auto& [name, times] : seen) {
+    if (titles.count(name) == 0 && 3 * times > most) return true;
+  }
+  // Every crash taken as the bug's shares a title with another one.
+  if (crashes.size() < 2) return false;
+  for (std::size_t i = 0; i < crashes.size(); ++i) {
+    bool corroborated = false;
+    for (std::size_t j = 0; j < crashes.size() && !corroborated; ++j) {
+      if (i == j) continue;
+      corroborated = std::any_of(crashes[i].begin(), crashes[i].end(),
+                                 [&](const std::string& name) { return crashes[j].count(name); });
+    }
+    if (!corroborated) return true;
+  }
+  return false;
 }
 
 bool matches_bug(const BugTitles& titles, const RunSummary& run) {

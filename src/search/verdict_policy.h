@@ -19,8 +19,8 @@ using culprit::Verdict;  // base/verdict.h
 // What a policy needs to know of one run.
 struct RunSummary {
   RunOutcome outcome = RunOutcome::ok;
-  std::string title;  // for crashed runs
-  std::string type;   // crash type from the report parser ("" when unknown)
+  std::string title;                    // for crashed runs
+  std::string type;                     // crash type from the report parser ("" when unknown)
   std::vector<std::string> alt_titles;  // other names the parser gives the same crash
 };
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <random>
 #include <set>
 
@@ -114,6 +115,108 @@ TEST(BayesStrategyTest, PosteriorOnADagWithASideBranchMatchesTheHandComputation)
   EXPECT_NEAR(strategy.probability_new(2), (weights[0] + weights[2]) / total + older, 1e-9);
   EXPECT_NEAR(strategy.probability_new(4), 1.0, 1e-9);
   EXPECT_NEAR(strategy.probability_new(5), older, 1e-9);
+}
+
+// The posterior integrates over the unknown rates p and f. Against brute force on a small DAG:
+// every hypothesis's likelihood integrated over (p, f) under their Beta priors by a fine midpoint
+// rule (600 x 600 cells), with the start commit's runs and an old end's. This checks both the
+// grouping of candidates into classes and that the quadrature grid is exact enough.
+TEST(BayesStrategyTest, PosteriorOverUnknownRatesMatchesBruteForceIntegration) {
+  //   0 - 1 ------ 4 - 5 - 6      4 merges the side branch 2 - 3, forked from 0
+  //    \          /
+  //     `- 2 - 3 -'
+  const CommitGraph graph = make_graph({{}, {0}, {0}, {2}, {1, 3}, {4}, {5}});
+  const BayesModel model;  // p ~ Beta(1, 1), f ~ Beta(1, 49): not pinned
+  StrategyOptions options;
+  options.runs = 10;
+  BayesStrategy strategy(options, model);
+  const std::string other = "WARNING in something else";
+  auto batch = [&](int ok_runs, int bug, int unrelated) {
+    std::vector<RunSummary> runs;
+    for (int i = 0; i < ok_runs; ++i) runs.push_back(ok());
+    for (int i = 0; i < bug; ++i) runs.push_back(crash());
+    for (int i = 0; i < unrelated; ++i) runs.push_back(crash(other));
+    return runs;
+  };
+  const std::vector<RunSummary> start = batch(6, 4, 0);
+  ASSERT_EQ(strategy.judge_start(start, {}).verdict, Verdict::bad);
+  strategy.begin(graph, 6, 1);
+  struct Tested {
+    Point point;
+    int ok, match, other;
+  };
+  const std::vector<Tested> tests = {{3, 7, 2, 1}, {1, 10, 0, 0}, {5, 8, 2, 0},
+                                     {3, 9, 1, 0}, {7, 9, 0, 1},  {2, 10, 0, 0}};
+  std::map<Point, Tested> totals;
+  for (const Tested& t : tests) {
+    strategy.record(t.point, batch(t.ok, t.match, t.other), {});
+    Tested& total = totals.try_emplace(t.point, Tested{t.point, 0, 0, 0}).first->second;
+    total.ok += t.ok;
+    total.match += t.match;
+    total.other += t.other;
+  }
+
+  // Brute force. Hypothesis c in 0..6 (the culprit) or 7 ("older"); point 7 is the old end.
+  auto descends = [&](Point x, Point c) {  // is c an ancestor-or-self of x?
+    std::vector<Point> stack = {x};
+    std::set<Point> seen;
+    while (!stack.empty()) {
+      const Point at = stack.back();
+      stack.pop_back();
+      if (at == c) return true;
+      if (!seen.insert(at).second) continue;
+      for (const Index parent : graph.parents(at)) stack.push_back(parent);
+    }
+    return false;
+  };
+  constexpr int kCells = 600;
+  std::vector<double> log_terms[8];
+  double p_mean_numerator = 0, total = 0;
+  const double m = model.title_match, u = model.unrelated_match;
+  std::vector<double> weights(8, 0);
+  for (int i = 0; i < kCells; ++i) {
+    const double p = (i + 0.5) / kCells;
+    for (int j = 0; j < kCells; ++j) {
+      const double f = (j + 0.5) / kCells;
+      const double prior = 49 * std::pow(1 - f, 48) / (kCells * kCells);  // Beta(1,49) x Beta(1,1)
+      const RunModel run{p, f, m, u};
+      auto log_runs = [&](int k_ok, int k_match, int k_other, bool present) {
+        return present
+                   ? k_ok * std::log(run.with_bug(0)) + k_match * std::log(run.with_bug(1)) +
+                         k_other * std::log(run.with_bug(2))
+                   : k_ok * std::log(run.without_bug(0)) + k_match * std::log(run.without_bug(1)) +
+                         k_other * std::log(run.without_bug(2));
+      };
+      const double at_start = log_runs(6, 4, 0, true);
+      for (int h = 0; h < 8; ++h) {
+        double log_l = at_start;
+        for (const auto& [point, t] : totals) {
+          const bool present = h == 7 || (point < 7 && descends(point, static_cast<Point>(h)));
+          log_l += log_runs(t.ok, t.match, t.other, present);
+        }
+        const double hypothesis_prior = h == 7 ? model.older_prior : (1 - model.older_prior) / 7;
+        const double w = prior * hypothesis_prior * std::exp(log_l);
+        weights[h] += w;
+        p_mean_numerator += w * p;
+        total += w;
+      }
+    }
+  }
+  double worst = 0;
+  for (int h = 0; h < 7; ++h) {
+    const double exact = weights[h] / total;
+    EXPECT_NEAR(strategy.posterior(static_cast<Point>(h)), exact, 1e-4) << "candidate " << h;
+    worst = std::max(worst, std::abs(strategy.posterior(static_cast<Point>(h)) - exact));
+  }
+  EXPECT_NEAR(strategy.posterior_older(), weights[7] / total, 1e-4);
+  EXPECT_NEAR(strategy.repro_chance(), p_mean_numerator / total, 1e-3);
+  // The runs point at 3 (the side branch's second commit: it crashes, its parent 2 does not).
+  EXPECT_GT(weights[3] / total, 0.5);
+  std::printf(
+      "posterior of 3: %.5f (brute force %.5f); largest difference %.2g; mean p %.4f "
+      "(brute force %.4f)\n",
+      strategy.posterior(3), weights[3] / total, worst, strategy.repro_chance(),
+      p_mean_numerator / total);
 }
 
 TEST(BayesStrategyTest, FixModeMirrorsCauseMode) {
@@ -338,6 +441,54 @@ TEST(BayesStrategyTest, FindsTheCulpritOfAFlakyReproducerAndStopsAtTheBudget) {
   EXPECT_EQ(stopped.kind, SearchStep::Kind::inconclusive);
   EXPECT_NE(stopped.reason.find("budget spent"), std::string::npos) << stopped.reason;
   EXPECT_FALSE(stopped.candidates.empty());
+}
+
+// A reproducer that crashed once in ten runs: that crash may be the bug's or an unrelated one, and
+// p is anywhere from 0.01 to 0.4. The start commit gets more batches before the search starts;
+// ten crashes in ten do not need any.
+TEST(BayesStrategyTest, AStartCommitThatCrashedOnceInTenGetsMoreRuns) {
+  StrategyOptions options;
+  options.runs = 10;
+  BayesStrategy rare(options);
+  std::vector<RunSummary> runs(9, ok());
+  runs.push_back(crash());
+  const VerdictDecision first = rare.judge_start(runs, {});
+  std::printf("efficiency after 1 crash in 10: %.3f (%s)\n", rare.rate_efficiency(),
+              first.reason.c_str());
+  EXPECT_EQ(first.more_runs, 10) << first.reason;
+  // Two crashes in twenty: the title is clear.
+  std::vector<RunSummary> twenty = runs;
+  twenty.insert(twenty.end(), runs.begin(), runs.end());
+  const VerdictDecision second = rare.judge_start(twenty, {});
+  std::printf("efficiency after 2 crashes in 20: %.3f (%s)\n", rare.rate_efficiency(),
+              second.reason.c_str());
+  EXPECT_EQ(second.verdict, Verdict::bad) << second.reason;
+  EXPECT_GT(rare.rate_efficiency(), 0.5);
+  EXPECT_LT(rare.rate_efficiency(), 1.0);
+
+  BayesStrategy reliable(options);
+  const VerdictDecision always = reliable.judge_start(std::vector<RunSummary>(10, crash()), {});
+  std::printf("efficiency after 10 crashes in 10: %.3f\n", reliable.rate_efficiency());
+  EXPECT_EQ(always.more_runs, 0);
+  EXPECT_EQ(always.verdict, Verdict::bad);
+}
+
+// An unrelated crash seen as often as the bug's on the start commit could be either: more runs.
+TEST(BayesStrategyTest, AStartCommitWithTwoTitlesSeenOnceEachGetsMoreRuns) {
+  StrategyOptions options;
+  options.runs = 10;
+  BayesStrategy strategy(options);
+  std::vector<RunSummary> runs(10, crash());
+  runs[9] = crash("WARNING in something else");
+  // Nine of one title and one of another: clear.
+  EXPECT_EQ(strategy.judge_start(runs, {}).more_runs, 0);
+  BayesStrategy unclear(options);
+  std::vector<RunSummary> two(8, ok());
+  two.push_back(crash());
+  two.push_back(crash("WARNING in something else"));
+  const VerdictDecision decision = unclear.judge_start(two, {});
+  EXPECT_EQ(decision.more_runs, 10);
+  EXPECT_NE(decision.reason.find("title"), std::string::npos) << decision.reason;
 }
 
 TEST(ClassicStrategyTest, StepsExactlyAsTheBisectorDoes) {
