@@ -44,7 +44,7 @@ bool bug_titles_ambiguous(std::span<const RunSummary> start_runs) {
   // A title left out must be well behind the leader: seen at most a third as often.
   int most = 0;
   for (const auto& [name, times] : seen) most = std::max(most, times);
-  if (most < 2) return !seen.empty();  // one crash: the bug's, or an unrelated one?
+  if (most < 3) return !seen.empty();  // a crash or two: the bug's, or unrelated ones?
   for (const auto& [name, times] : seen) {
     if (titles.count(name) == 0 && 3 * times > most) return true;
   }

@@ -77,7 +77,7 @@ TEST(BayesStrategyTest, PosteriorOnADagWithASideBranchMatchesTheHandComputation)
   StrategyOptions options;
   options.runs = 2;
   BayesStrategy strategy(options, model);
-  EXPECT_EQ(strategy.judge_start({{crash(), crash()}}, {}).verdict, Verdict::bad);
+  EXPECT_EQ(strategy.judge_start({{crash(), crash(), crash()}}, {}).verdict, Verdict::bad);
   EXPECT_EQ(strategy.bug_titles().count(kBugTitle), 1u);
   strategy.begin(graph, 4, 1);
 
@@ -444,8 +444,8 @@ TEST(BayesStrategyTest, FindsTheCulpritOfAFlakyReproducerAndStopsAtTheBudget) {
 }
 
 // A reproducer that crashed once in ten runs: that crash may be the bug's or an unrelated one, and
-// p is anywhere from 0.01 to 0.4. The start commit gets more batches before the search starts;
-// ten crashes in ten do not need any.
+// p is anywhere from 0.01 to 0.4. Until one title has been seen three times the start commit gets
+// more batches before the search starts; ten crashes in ten do not need any.
 TEST(BayesStrategyTest, AStartCommitThatCrashedOnceInTenGetsMoreRuns) {
   StrategyOptions options;
   options.runs = 10;
@@ -456,11 +456,14 @@ TEST(BayesStrategyTest, AStartCommitThatCrashedOnceInTenGetsMoreRuns) {
   std::printf("efficiency after 1 crash in 10: %.3f (%s)\n", rare.rate_efficiency(),
               first.reason.c_str());
   EXPECT_EQ(first.more_runs, 10) << first.reason;
-  // Two crashes in twenty: the title is clear.
+  // Two crashes in twenty: still not; three in thirty: the title is clear.
   std::vector<RunSummary> twenty = runs;
   twenty.insert(twenty.end(), runs.begin(), runs.end());
-  const VerdictDecision second = rare.judge_start(twenty, {});
-  std::printf("efficiency after 2 crashes in 20: %.3f (%s)\n", rare.rate_efficiency(),
+  EXPECT_EQ(rare.judge_start(twenty, {}).more_runs, 10);
+  std::vector<RunSummary> thirty = twenty;
+  thirty.insert(thirty.end(), runs.begin(), runs.end());
+  const VerdictDecision second = rare.judge_start(thirty, {});
+  std::printf("efficiency after 3 crashes in 30: %.3f (%s)\n", rare.rate_efficiency(),
               second.reason.c_str());
   EXPECT_EQ(second.verdict, Verdict::bad) << second.reason;
   EXPECT_GT(rare.rate_efficiency(), 0.5);
