@@ -9,7 +9,14 @@
 // after another. A build is free while it is among the driver's kept builds (the most recently
 // tested commits), as in job/bisect_job.
 //
-//   noisy_search_bench [--trials 200] [--sizes 1000,15000] [--parallel 1] [--seed 1]
+//   noisy_search_bench [--trials 200] [--sizes 1000,15000] [--repro 1,0.8,0.5,0.3,0.1,0.05]
+//                      [--unrelated 0,0.02,0.05] [--confidence 0.95] [--parallel 1] [--seed 1]
+//   noisy_search_bench --calibration PER_CELL [--out DIR]
+// The first prints the table of docs/noisy-search.md ("floor": log2(N) / C(p, f) runs, C the
+// capacity of one run; "x flr": bayes's runs over it; misses split into wrong answers, inconclusive
+// and not reproduced on the start commit). The second runs PER_CELL bisections for every p, f, N
+// and confidence asked for, bins the answers by the confidence they stated and writes
+// DIR/calibration.md and DIR/reliability.svg.
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -318,7 +325,7 @@ void write_reliability_svg(const std::string& path, const std::vector<Bin>& bins
                x(0) - 34, y(0.5), x(0) - 34, y(0.5));
   std::fprintf(out,
                "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">bayes: reliability "
-               "(area of a dot ~ results in its bin)</text>\n",
+               "(a larger dot: more results in its bin)</text>\n",
                x(0.5), y(1) - 16);
   std::size_t most = 1;
   for (const Bin& bin : bins) most = std::max(most, bin.count);
@@ -438,6 +445,7 @@ int main(int argc, char** argv) {
   std::vector<double> unrelated_rates = {0.0, 0.02, 0.05};
   std::string calibration_dir;
   int calibration_per_cell = 0;
+  double confidence = 0.95;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const std::string value = argv[i + 1];
@@ -452,6 +460,7 @@ int main(int argc, char** argv) {
     if (flag == "--unrelated") unrelated_rates = parse_list(value);
     if (flag == "--calibration") calibration_per_cell = std::stoi(value);
     if (flag == "--out") calibration_dir = value;
+    if (flag == "--confidence") confidence = std::stod(value);
   }
   if (calibration_per_cell > 0) return calibration(calibration_dir, calibration_per_cell, seed);
   const auto started = std::chrono::steady_clock::now();
@@ -460,8 +469,10 @@ int main(int argc, char** argv) {
       "B = %.0f min per build, R = %.0f min per batch of %d runs (%d VMs), %d trials, "
       "bayes --parallel %d\n",
       kBuildMinutes, kBatchMinutes, kRunsPerBatch, kVms, trials, parallel);
+  const std::string bayes_title =
+      "bayes (confidence " + std::to_string(confidence).substr(0, 4) + ")";
   std::printf("%6s %4s %5s %6s | %-31s | %-31s | %-15s\n", "N", "p", "f", "floor",
-              "classic (syzbot rule, 10 runs)", "bayes (confidence 0.95)", "bayes misses");
+              "classic (syzbot rule, 10 runs)", bayes_title.c_str(), "bayes misses");
   std::printf("%6s %4s %5s %6s | %5s %7s %7s %7s | %5s %7s %7s %7s | %5s %4s %4s %5s\n", "", "", "",
               "runs", "acc", "builds", "runs", "hours", "acc", "builds", "runs", "hours", "wrong",
               "inc", "nrep", "x flr");
@@ -473,7 +484,7 @@ int main(int argc, char** argv) {
         for (int t = 0; t < trials; ++t) {
           const Trial trial = make_trial(histories, t, {repro, unrelated}, seed);
           classic.add(run_trial("classic", trial, 1, 0.95));
-          bayes.add(run_trial("bayes", trial, parallel, 0.95));
+          bayes.add(run_trial("bayes", trial, parallel, confidence));
         }
         const double floor = std::log2(static_cast<double>(size)) / run_capacity(repro, unrelated);
         std::printf("%6zu %4.2f %5.2f %6.1f | %s | %s | %5zu %4zu %4zu %5.2f\n", size, repro,
