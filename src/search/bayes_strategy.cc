@@ -22,19 +22,6 @@ double clamp(double value, double low, double high) {
 
 }  // namespace
 
-RateGridShape grid_shape(const BayesModel& model) {
-  RateGridShape shape;
-  shape.repro_alpha = model.repro_alpha;
-  shape.repro_beta = model.repro_beta;
-  shape.unrelated_alpha = model.unrelated_alpha;
-  shape.unrelated_beta = model.unrelated_beta;
-  shape.title_match = model.title_match;
-  shape.unrelated_match = model.unrelated_match;
-  shape.repro_points = model.repro_points;
-  shape.unrelated_points = model.unrelated_points;
-  return shape;
-}
-
 // log(sum(exp(values))), stable.
 double log_sum_exp(std::span<const double> values) {
   const double top = *std::max_element(values.begin(), values.end());
@@ -45,7 +32,7 @@ double log_sum_exp(std::span<const double> values) {
 }
 
 BayesStrategy::BayesStrategy(const StrategyOptions& options, BayesModel model)
-    : options_(options), model_(model), grid_(grid_shape(model)) {
+    : options_(options), model_(model), grid_(model.rates) {
   options_.parallel = std::clamp(options_.parallel, 1, kMaxParallel);
   options_.kept_builds = std::max(options_.kept_builds, options_.parallel);
   rate_weights_before_range({});

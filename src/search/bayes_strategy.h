@@ -61,18 +61,16 @@ namespace culprit::search {
 // Tunables of the model (see above).
 struct BayesModel {
   double older_prior = 0.005;
-  double title_match = 0.9;                         // m
-  double unrelated_match = 0.05;                    // u
-  double repro_alpha = 1, repro_beta = 1;           // Beta prior of p
-  double unrelated_alpha = 1, unrelated_beta = 49;  // Beta prior of f (mean 0.02)
+  // The run model: m, u, the Beta priors of p (1, 1) and f (1, 49: mean 0.02), and the quadrature
+  // nodes the posterior integrates them on.
+  RateGridShape rates;
   // Batches on the start commit: until it crashes (0.9^60 = 0.2% to miss a 1-in-10 reproducer),
   // and while p or the bug's titles are too uncertain.
   int max_start_batches = 6;
   double start_efficiency = 0.8;  // below: a batch tells too little of what it would, p known
-  int repro_points = 64, unrelated_points = 24;  // quadrature nodes (rate_grid.h)
-  int judge_batches = 3;        // batches on a release tag or the fixed head before judging it
-  double judge_error = 0.05;    // a release or head is good once a bug would have shown by now
-  double min_gain_bits = 1e-4;  // below: no test is worth running
+  int judge_batches = 3;          // batches on a release tag or the fixed head before judging it
+  double judge_error = 0.05;      // a release or head is good once a bug would have shown by now
+  double min_gain_bits = 1e-4;    // below: no test is worth running
 };
 
 class BayesStrategy final : public SearchStrategy {

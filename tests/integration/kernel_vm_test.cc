@@ -158,6 +158,24 @@ TEST(QemuRunnerTest, MissingQemuAndMissingImageAreInfraErrors) {
   EXPECT_EQ(missing_image.error, "no kernel image at " + (dir / "nothing"));
 }
 
+// A runner config that boots `image`, a file in `dir`, with an empty initramfs beside it.
+runner::QemuRunConfig config_booting(const TempDir& dir, const std::string& image) {
+  write_file(dir / "initramfs.cpio", "");
+  runner::QemuRunConfig config;
+  config.initramfs = dir / "initramfs.cpio";
+  const std::string path = dir / image;
+  config.kernel_image = [path](const runner::RunRequest&) { return path; };
+  return config;
+}
+
+// A request for a made-up commit ("ddd...") with its job folder in `dir`.
+runner::RunRequest request_in(const TempDir& dir, char commit) {
+  runner::RunRequest request;
+  request.job_dir = dir / "job";
+  request.commit = std::string(40, commit);
+  return request;
+}
+
 // A file that is not a kernel: QEMU starts, the firmware runs, no kernel ever prints: that is not
 // the commit's fault, and it is reported with QEMU's own words.
 TEST(QemuRunnerTest, ImageQemuCannotLoadIsAnInfraErrorWithQemusMessage) {
@@ -165,16 +183,10 @@ TEST(QemuRunnerTest, ImageQemuCannotLoadIsAnInfraErrorWithQemusMessage) {
     GTEST_SKIP() << "qemu-system-x86 not installed";
   TempDir dir;
   write_file(dir / "bzImage", "not a kernel");
-  write_file(dir / "initramfs.cpio", "");
-  runner::QemuRunConfig config;
+  runner::QemuRunConfig config = config_booting(dir, "bzImage");
   config.accelerator = runner::Accelerator::tcg;
-  config.initramfs = dir / "initramfs.cpio";
-  config.kernel_image = [&](const runner::RunRequest&) { return dir / "bzImage"; };
   runner::QemuRunner runner(config);
-  runner::RunRequest request;
-  request.job_dir = dir / "job";
-  request.commit = std::string(40, 'c');
-  runner::ReproRun run = runner.run_one(request, 1);
+  runner::ReproRun run = runner.run_one(request_in(dir, 'c'), 1);
   EXPECT_EQ(run.outcome, RunOutcome::infra_error) << run.console;
   EXPECT_NE(run.error.find("qemu-system-x86_64 exited with status 1"), std::string::npos)
       << run.error;
@@ -199,19 +211,13 @@ TEST(QemuRunnerTest, VmThatNeverBootsIsASkipAfterTheBootTimeout) {
               .exit_status != 0) {
     GTEST_SKIP() << "cannot assemble a 32-bit multiboot image here";
   }
-  write_file(dir / "initramfs.cpio", "");
-  runner::QemuRunConfig config;
+  runner::QemuRunConfig config = config_booting(dir, "loop.elf");
   config.accelerator = runner::Accelerator::tcg;
-  config.initramfs = dir / "initramfs.cpio";
-  config.kernel_image = [&](const runner::RunRequest&) { return dir / "loop.elf"; };
   config.boot_timeout = std::chrono::seconds(3);
   config.no_output_timeout = std::chrono::seconds(2);
   runner::QemuRunner runner(config);
-  runner::RunRequest request;
-  request.job_dir = dir / "job";
-  request.commit = std::string(40, 'd');
   const auto start = std::chrono::steady_clock::now();
-  runner::ReproRun run = runner.run_one(request, 0);
+  runner::ReproRun run = runner.run_one(request_in(dir, 'd'), 0);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
   EXPECT_EQ(run.outcome, RunOutcome::cannot_test) << run.title << " " << run.error;
   EXPECT_NE(run.title.find("boot"), std::string::npos) << run.title;
@@ -226,7 +232,6 @@ TEST(QemuRunnerTest, VmThatNeverBootsIsASkipAfterTheBootTimeout) {
 TEST(QemuRunnerTest, KvmFailingUnderTheGuestIsRedoneUnderTcg) {
   TempDir dir;
   write_file(dir / "image", "a kernel image");
-  write_file(dir / "initramfs.cpio", "");
   const fs::path qemu = dir / "qemu";
   write_file(qemu,
              "#!/bin/sh\n"
@@ -253,16 +258,12 @@ TEST(QemuRunnerTest, KvmFailingUnderTheGuestIsRedoneUnderTcg) {
                  "  exit 0 ;;\n"
                  "esac\n");
   ASSERT_EQ(::chmod(qemu.c_str(), 0755), 0);
-  runner::QemuRunConfig config;
+  runner::QemuRunConfig config = config_booting(dir, "image");
   config.qemu = qemu;
   config.accelerator = runner::Accelerator::kvm;
-  config.initramfs = dir / "initramfs.cpio";
-  config.kernel_image = [&](const runner::RunRequest&) { return dir / "image"; };
   config.boot_timeout = std::chrono::seconds(120);
   runner::QemuRunner runner(config);
-  runner::RunRequest request;
-  request.job_dir = dir / "job";
-  request.commit = std::string(40, 'e');
+  const runner::RunRequest request = request_in(dir, 'e');
   const auto start = std::chrono::steady_clock::now();
   runner::ReproRun first = runner.run_one(request, 0);
   runner::ReproRun second = runner.run_one(request, 1);

@@ -45,10 +45,10 @@ RunSummary crash(const std::string& title = kBugTitle) {
 // A model whose rates do not move (huge Beta priors), so posteriors can be written down by hand.
 BayesModel pinned_model(double repro, double unrelated) {
   BayesModel model;
-  model.repro_alpha = repro * 1e9;
-  model.repro_beta = (1 - repro) * 1e9;
-  model.unrelated_alpha = unrelated * 1e9;
-  model.unrelated_beta = (1 - unrelated) * 1e9;
+  model.rates.repro_alpha = repro * 1e9;
+  model.rates.repro_beta = (1 - repro) * 1e9;
+  model.rates.unrelated_alpha = unrelated * 1e9;
+  model.rates.unrelated_beta = (1 - unrelated) * 1e9;
   return model;
 }
 
@@ -87,7 +87,7 @@ TEST(BayesStrategyTest, PosteriorOnADagWithASideBranchMatchesTheHandComputation)
   strategy.record(1, std::vector<RunSummary>{ok(), ok()}, {});
   strategy.record(5, std::vector<RunSummary>{crash("WARNING in something else"), ok()}, {});
 
-  const RunModel run{0.9, 0.01, model.title_match, model.unrelated_match};
+  const RunModel run{0.9, 0.01, model.rates.title_match, model.rates.unrelated_match};
   // Likelihood ratios (bug present vs absent) of each tested point.
   const double at2 = run.with_bug(1) * run.with_bug(0) / (run.without_bug(1) * run.without_bug(0));
   const double at1 = std::pow(run.with_bug(0) / run.without_bug(0), 2);
@@ -172,7 +172,7 @@ TEST(BayesStrategyTest, PosteriorOverUnknownRatesMatchesBruteForceIntegration) {
   constexpr int kCells = 600;
   std::vector<double> log_terms[8];
   double p_mean_numerator = 0, total = 0;
-  const double m = model.title_match, u = model.unrelated_match;
+  const double m = model.rates.title_match, u = model.rates.unrelated_match;
   std::vector<double> weights(8, 0);
   for (int i = 0; i < kCells; ++i) {
     const double p = (i + 0.5) / kCells;
