@@ -241,9 +241,13 @@ void BayesStrategy::rate_weights_before_range(const Counts& extra_present) {
   }
   const double total = log_sum_exp(log_weight);
   rate_weight_.resize(grid_.size());
+  for (std::size_t g = 0; g < grid_.size(); ++g) rate_weight_[g] = std::exp(log_weight[g] - total);
+  update_rate_means();
+}
+
+void BayesStrategy::update_rate_means() {
   repro_ = unrelated_ = 0;
   for (std::size_t g = 0; g < grid_.size(); ++g) {
-    rate_weight_[g] = std::exp(log_weight[g] - total);
     repro_ += rate_weight_[g] * grid_.node(g).repro;
     unrelated_ += rate_weight_[g] * grid_.node(g).unrelated;
   }
@@ -441,12 +445,8 @@ void BayesStrategy::normalize() {
     add_rates(std::log(model_.older_prior) - total, older_ratio);
   }
   const double weight_sum = std::accumulate(rate_weight_.begin(), rate_weight_.end(), 0.0);
-  repro_ = unrelated_ = 0;
-  for (std::size_t g = 0; g < rates; ++g) {
-    rate_weight_[g] /= weight_sum;
-    repro_ += rate_weight_[g] * grid_.node(g).repro;
-    unrelated_ += rate_weight_[g] * grid_.node(g).unrelated;
-  }
+  for (double& weight : rate_weight_) weight /= weight_sum;
+  update_rate_means();
 
   for (std::size_t c = 0; c < nodes_; ++c) {
     const std::uint32_t k = class_of_[c];

@@ -124,6 +124,7 @@ class BayesStrategy final : public SearchStrategy {
   VerdictDecision describe(std::span<const RunSummary> runs, const Counts& counts) const;
   VerdictDecision judge_commit(std::span<const RunSummary> runs, bool& is_bad);
   void rate_weights_before_range(const Counts& extra_present);
+  void update_rate_means();  // repro_ and unrelated_ from rate_weight_
   std::vector<BatchInformation::Component> rate_mixture(std::size_t limit) const;
   double chance_all_missed(int runs, int outcome) const;
   void add_above(const Counts& counts);
