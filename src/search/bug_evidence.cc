@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <vector>
 
 namespace culprit::search {
 
@@ -15,50 +14,47 @@ std::set<std::string> names_of(const RunSummary& run) {
   return names;
 }
 
-}  // namespace
-
-BugTitles bug_titles_from(std::span<const RunSummary> start_runs) {
+// How often each name (a crash's title or one of its alternative titles) was seen, and the most.
+struct TitleCounts {
   std::map<std::string, int> seen;
-  for (const RunSummary& run : start_runs) {
-    if (run.outcome != RunOutcome::crashed) continue;
-    for (const std::string& name : names_of(run)) ++seen[name];
-  }
   int most = 0;
-  for (const auto& [name, times] : seen) most = std::max(most, times);
+};
+
+TitleCounts count_titles(std::span<const RunSummary> runs) {
+  TitleCounts counts;
+  for (const RunSummary& run : runs) {
+    if (run.outcome != RunOutcome::crashed) continue;
+    for (const std::string& name : names_of(run)) ++counts.seen[name];
+  }
+  for (const auto& [name, times] : counts.seen) counts.most = std::max(counts.most, times);
+  return counts;
+}
+
+// The titles seen more than half as often as the most frequent one.
+BugTitles leading_titles(const TitleCounts& counts) {
   BugTitles titles;
-  for (const auto& [name, times] : seen) {
-    if (2 * times > most) titles.insert(name);
+  for (const auto& [name, times] : counts.seen) {
+    if (2 * times > counts.most) titles.insert(name);
   }
   return titles;
 }
 
+}  // namespace
+
+BugTitles bug_titles_from(std::span<const RunSummary> start_runs) {
+  return leading_titles(count_titles(start_runs));
+}
+
 bool bug_titles_ambiguous(std::span<const RunSummary> start_runs) {
-  const BugTitles titles = bug_titles_from(start_runs);
-  std::map<std::string, int> seen;
-  std::vector<std::set<std::string>> crashes;  // the names of the crashes taken as the bug's
-  for (const RunSummary& run : start_runs) {
-    if (run.outcome != RunOutcome::crashed) continue;
-    for (const std::string& name : names_of(run)) ++seen[name];
-    if (matches_bug(titles, run)) crashes.push_back(names_of(run));
-  }
+  const TitleCounts counts = count_titles(start_runs);
+  const BugTitles titles = leading_titles(counts);
+  if (counts.most < 3) return !counts.seen.empty();  // a crash or two: the bug's, or unrelated?
   // A title left out must be well behind the leader: seen at most a third as often.
-  int most = 0;
-  for (const auto& [name, times] : seen) most = std::max(most, times);
-  if (most < 3) return !seen.empty();  // a crash or two: the bug's, or unrelated ones?
-  for (const auto& [name, times] : seen) {
-    if (titles.count(name) == 0 && 3 * times > most) return true;
+  for (const auto& [name, times] : counts.seen) {
+    if (titles.count(name) == 0 && 3 * times > counts.most) return true;
   }
-  // Every crash taken as the bug's shares a title with another one.
-  if (crashes.size() < 2) return false;
-  for (std::size_t i = 0; i < crashes.size(); ++i) {
-    bool corroborated = false;
-    for (std::size_t j = 0; j < crashes.size() && !corroborated; ++j) {
-      if (i == j) continue;
-      corroborated = std::any_of(crashes[i].begin(), crashes[i].end(),
-                                 [&](const std::string& name) { return crashes[j].count(name); });
-    }
-    if (!corroborated) return true;
-  }
+  // (Every title taken was then seen at least twice, so every crash taken as the bug's shares a
+  // title with another one.)
   return false;
 }
 

@@ -25,10 +25,9 @@ using BugTitles = std::set<std::string>;
 // The bug's titles from the start commit's runs (crashed ones count; others are ignored).
 BugTitles bug_titles_from(std::span<const RunSummary> start_runs);
 
-// Whether the start commit's runs leave the bug's titles in doubt: no title was seen twice (one
-// crash may be the bug's or an unrelated one), a title left out was seen more than a third as
-// often as the most frequent one, or two or more crashes count as the bug's and one of them
-// shares no title with any other. More runs of the start commit settle it.
+// Whether the start commit's runs leave the bug's titles in doubt: no title was seen three times
+// (a crash or two may be the bug's or unrelated ones), or a title left out was seen more than a
+// third as often as the most frequent one. More runs of the start commit settle it.
 bool bug_titles_ambiguous(std::span<const RunSummary> start_runs);
 
 // Whether a crashed run shows the bug. With no known titles any crash does.

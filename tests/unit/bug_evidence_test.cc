@@ -32,6 +32,23 @@ TEST(BugEvidenceTest, TitlesAreTheStartCommitsFrequentCrashes) {
   EXPECT_TRUE(bug_titles_from(std::vector<RunSummary>{ok(), ok()}).empty());
 }
 
+TEST(BugEvidenceTest, TitlesAreAmbiguousUntilOneLeadsClearly) {
+  const std::string bug = "KASAN: use-after-free in f", other = "WARNING in g";
+  // A crash or two: the bug's or an unrelated one?
+  EXPECT_TRUE(bug_titles_ambiguous(std::vector<RunSummary>{crash(bug), crash(bug), ok()}));
+  EXPECT_FALSE(bug_titles_ambiguous(std::vector<RunSummary>{ok(), ok()}));
+  // Three of one title, none of another: clear; with one other seen once: still clear (3 > 3x1 is
+  // false). Four and two: the other title is left out (4 > 2x2 is false) but too close (3x2 > 4).
+  EXPECT_FALSE(bug_titles_ambiguous(std::vector<RunSummary>{crash(bug), crash(bug), crash(bug)}));
+  EXPECT_FALSE(bug_titles_ambiguous(
+      std::vector<RunSummary>{crash(bug), crash(bug), crash(bug), crash(other)}));
+  EXPECT_TRUE(bug_titles_ambiguous(std::vector<RunSummary>{
+      crash(bug), crash(bug), crash(bug), crash(bug), crash(other), crash(other)}));
+  // An alternative title of the bug's crash is counted with it: clear.
+  EXPECT_FALSE(bug_titles_ambiguous(std::vector<RunSummary>{
+      crash(bug), crash(bug), crash(bug), crash("KASAN: slab-use-after-free in f", {bug})}));
+}
+
 TEST(BugEvidenceTest, MatchingUsesAlternativeTitles) {
   const BugTitles titles = {"KASAN: use-after-free Read in f"};
   EXPECT_TRUE(matches_bug(titles, crash("KASAN: use-after-free Read in f")));
