@@ -26,11 +26,13 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "search/bayes_strategy.h"
+#include "search/release_tags.h"
 #include "search/strategy.h"
 #include "support/synthetic_history.h"
 
@@ -434,6 +436,278 @@ int calibration(const std::string& out_dir, int per_cell, std::uint64_t seed) {
   return 0;
 }
 
+// The good end (issue 14): tag histories of kReleases release cycles of kReleaseCommits commits
+// each (a synthetic Linux-like DAG, tags on the mainline), the start commit half a cycle after the
+// newest tag, and the bug introduced `back` releases back (tags 0 .. back-1, newest first, have
+// it; the culprit is a random commit between tag back-1 and tag back). Three ways to a culprit:
+//   syzbot + classic   syzbot's thinned walk judged by syzbot's rule, then classic bisection;
+//   syzbot + bayes     the same walk judged by bayes (judge_release), then the bayes range search;
+//   bayes              the good end chosen by the evidence (begin_ends / next_end), then bayes.
+// Builds are counted for the walk and in all, with the same kept-builds model as above.
+constexpr std::size_t kReleases = 20;
+constexpr std::size_t kReleaseCommits = 1000;
+
+struct TagHistory {
+  culprit::vcs::CommitGraph graph;
+  std::vector<Index> tags;  // newest first
+  std::vector<std::string> names;
+};
+
+TagHistory make_tag_history(std::uint64_t seed) {
+  SyntheticHistoryOptions options;
+  options.commits = kReleases * kReleaseCommits + kReleaseCommits / 2;
+  options.seed = seed;
+  TagHistory history{make_synthetic_history(options), {}, {}};
+  // The mainline, oldest first: the first-parent chain of the last commit.
+  std::vector<Index> mainline;
+  for (Index at = static_cast<Index>(history.graph.size() - 1);;) {
+    mainline.push_back(at);
+    const auto parents = history.graph.parents(at);
+    if (parents.empty()) break;
+    at = parents[0];
+  }
+  std::reverse(mainline.begin(), mainline.end());
+  // Tag the mainline commit nearest below every multiple of kReleaseCommits.
+  for (std::size_t release = kReleases; release >= 1; --release) {
+    const Index limit = static_cast<Index>(release * kReleaseCommits);
+    Index tag = mainline.front();
+    for (const Index node : mainline) {
+      if (node <= limit) tag = node;
+    }
+    history.tags.push_back(tag);
+    history.names.push_back("v5." + std::to_string(release));
+  }
+  return history;
+}
+
+std::vector<char> ancestors_of(const culprit::vcs::CommitGraph& graph, Index tip) {
+  std::vector<char> seen(graph.size(), 0);
+  std::vector<Index> stack = {tip};
+  while (!stack.empty()) {
+    const Index at = stack.back();
+    stack.pop_back();
+    if (seen[at]) continue;
+    seen[at] = 1;
+    for (const Index parent : graph.parents(at)) stack.push_back(parent);
+  }
+  return seen;
+}
+
+struct GoodEndOutcome {
+  bool correct = false;
+  std::size_t walk_builds = 0, builds = 0, runs = 0;
+};
+
+class GoodEndSimulation {
+ public:
+  GoodEndSimulation(const TagHistory& history, Index culprit, double repro, std::uint64_t seed,
+                    int kept_builds)
+      : history_(history), repro_(repro), random_(seed), kept_builds_(kept_builds) {
+    const auto& graph = history.graph;
+    present_.assign(graph.size(), 0);
+    for (std::size_t node = culprit; node < graph.size(); ++node) {
+      bool bad = node == culprit;
+      for (const Index parent : graph.parents(static_cast<Index>(node)))
+        bad = bad || present_[parent];
+      present_[node] = bad;
+    }
+    culprit_ = culprit;
+  }
+
+  GoodEndOutcome run(SearchStrategy& strategy, bool by_evidence) {
+    const auto& graph = history_.graph;
+    const Index start = static_cast<Index>(graph.size() - 1);
+    const TestCost build_and_batch{kBuildMinutes, kBatchMinutes}, batch{0, kBatchMinutes};
+    needs_build(start);
+    std::vector<RunSummary> start_runs;
+    VerdictDecision decision;
+    for (TestCost cost = build_and_batch;; cost = batch) {
+      const std::vector<RunSummary> more = runs(true, kRunsPerBatch);
+      start_runs.insert(start_runs.end(), more.begin(), more.end());
+      decision = strategy.judge_start(start_runs, cost);
+      if (decision.more_runs <= 0) break;
+    }
+    if (decision.verdict != Verdict::bad) return finish();
+
+    std::optional<Index> good, new_end;
+    if (by_evidence) {
+      std::vector<EndCandidate> ends;
+      for (std::size_t i = 0; i < history_.tags.size(); ++i) {
+        ends.push_back({history_.names[i],
+                        static_cast<double>(start) - static_cast<double>(history_.tags[i])});
+      }
+      strategy.begin_ends(ends);
+      for (std::size_t step = 0; step < kMaxSteps; ++step) {
+        const EndStep next = strategy.next_end();
+        if (next.kind == EndStep::Kind::good) {
+          good = history_.tags[next.index];
+          if (next.new_end) new_end = history_.tags[*next.new_end];
+        }
+        if (next.kind != EndStep::Kind::test) break;
+        const Index tag = history_.tags[next.index];
+        const TestCost cost = needs_build(tag) ? build_and_batch : batch;
+        strategy.record_end(next.index, runs(present_[tag], next.runs), cost);
+      }
+    } else {
+      std::map<std::string, Index> tag_of;
+      for (std::size_t i = 0; i < history_.tags.size(); ++i) {
+        tag_of[history_.names[i]] = history_.tags[i];
+      }
+      for (const std::string& name : pick_release_tags(history_.names)) {
+        const Index tag = tag_of[name];
+        std::vector<RunSummary> tag_runs;
+        Verdict verdict = Verdict::skip;
+        for (TestCost cost = needs_build(tag) ? build_and_batch : batch;; cost = batch) {
+          const std::vector<RunSummary> more = runs(present_[tag], kRunsPerBatch);
+          tag_runs.insert(tag_runs.end(), more.begin(), more.end());
+          const VerdictDecision judged = strategy.judge_release(tag_runs, cost);
+          verdict = judged.verdict;
+          if (judged.more_runs <= 0) break;
+        }
+        if (verdict == Verdict::good) {
+          good = tag;
+          break;
+        }
+        if (verdict == Verdict::bad) new_end = tag;
+      }
+    }
+    outcome_.walk_builds = outcome_.builds;
+    if (!good) return finish();
+    return search(strategy, new_end.value_or(start), *good);
+  }
+
+ private:
+  GoodEndOutcome finish() { return outcome_; }
+
+  // The range search between `bad` and `good`, on the range's own graph, as the driver builds it.
+  GoodEndOutcome search(SearchStrategy& strategy, Index bad, Index good) {
+    const auto& graph = history_.graph;
+    const std::vector<char> in_bad = ancestors_of(graph, bad);
+    const std::vector<char> in_good = ancestors_of(graph, good);
+    culprit::vcs::CommitGraph::Builder builder;
+    std::vector<Index> range_index(graph.size(), 0), full_index;
+    for (Index node = 0; node < graph.size(); ++node) {
+      if (!in_bad[node] || in_good[node]) continue;
+      std::vector<Index> parents;
+      for (const Index parent : graph.parents(node)) {
+        if (in_bad[parent] && !in_good[parent]) parents.push_back(range_index[parent]);
+      }
+      range_index[node] = static_cast<Index>(full_index.size());
+      full_index.push_back(node);
+      builder.add_indexed(graph.id(node), parents, static_cast<std::int64_t>(node));
+    }
+    const culprit::vcs::CommitGraph range = std::move(builder).build();
+    const Point old_end = static_cast<Point>(range.size());
+    strategy.begin(range, static_cast<Index>(range.size() - 1), 1);
+    for (std::size_t step = 0; step < kMaxSteps; ++step) {
+      const SearchStep next = strategy.next();
+      if (next.kind == SearchStep::Kind::found) {
+        outcome_.correct = full_index[next.point] == culprit_;
+        return outcome_;
+      }
+      if (next.kind != SearchStep::Kind::test) return outcome_;
+      for (const TestOrder& order : next.tests) {
+        const Index node = order.point == old_end ? good : full_index[order.point];
+        const TestCost cost{needs_build(node) ? kBuildMinutes : 0.0, kBatchMinutes};
+        strategy.record(order.point, runs(present_[node], order.runs), cost);
+      }
+    }
+    return outcome_;
+  }
+
+  std::vector<RunSummary> runs(bool present, int count) {
+    std::vector<RunSummary> result(static_cast<std::size_t>(count));
+    for (RunSummary& run : result) {
+      if (present && unit() < repro_) {
+        run.outcome = RunOutcome::crashed;
+        run.title = "KASAN: use-after-free Read in planted_bug";
+      }
+    }
+    outcome_.runs += result.size();
+    return result;
+  }
+
+  bool needs_build(Index node) {
+    const auto found = std::find(kept_.begin(), kept_.end(), node);
+    const bool needs = found == kept_.end();
+    if (!needs) kept_.erase(found);
+    kept_.insert(kept_.begin(), node);
+    if (kept_.size() > static_cast<std::size_t>(kept_builds_)) kept_.pop_back();
+    if (needs) ++outcome_.builds;
+    return needs;
+  }
+
+  double unit() { return static_cast<double>(random_() >> 11) * 0x1.0p-53; }
+
+  const TagHistory& history_;
+  double repro_;
+  std::mt19937_64 random_;
+  int kept_builds_;
+  Index culprit_ = 0;
+  std::vector<char> present_;
+  std::vector<Index> kept_;
+  GoodEndOutcome outcome_;
+};
+
+int good_end(int trials, std::uint64_t seed) {
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<TagHistory> histories;
+  for (int g = 0; g < 4; ++g) histories.push_back(make_tag_history(seed * 1000 + 500 + g));
+  std::printf(
+      "good end: %zu releases of %zu commits, start commit half a cycle past the newest tag, %d "
+      "trials per row; builds in the walk / in all, accuracy\n",
+      kReleases, kReleaseCommits, trials);
+  std::printf("%4s %4s | %-24s | %-24s | %-24s\n", "back", "p", "syzbot walk + classic",
+              "syzbot walk + bayes", "bayes (good end by evidence)");
+  std::printf("%4s %4s | %6s %7s %9s | %6s %7s %9s | %6s %7s %9s\n", "", "", "walk", "builds",
+              "accuracy", "walk", "builds", "accuracy", "walk", "builds", "accuracy");
+  for (const double repro : {1.0, 0.3}) {
+    for (const std::size_t back : {std::size_t{1}, std::size_t{3}, std::size_t{10}}) {
+      struct Sum {
+        double walk = 0, builds = 0, correct = 0;
+      } sums[3];
+      for (int t = 0; t < trials; ++t) {
+        const TagHistory& history = histories[static_cast<std::size_t>(t) % histories.size()];
+        // The culprit: a random commit that tag back-1 has and tag back has not.
+        const std::vector<char> newer = ancestors_of(history.graph, history.tags[back - 1]);
+        const std::vector<char> older = ancestors_of(history.graph, history.tags[back]);
+        std::vector<Index> between;
+        for (Index node = 0; node < history.graph.size(); ++node) {
+          if (newer[node] && !older[node]) between.push_back(node);
+        }
+        std::mt19937_64 pick(seed * 7919 + static_cast<std::uint64_t>(t) + back * 101);
+        const Index culprit = between[pick() % between.size()];
+        const std::uint64_t run_seed = pick();
+        for (int method = 0; method < 3; ++method) {
+          const std::string name = method == 0 ? "classic" : "bayes";
+          StrategyOptions options;
+          options.runs = kRunsPerBatch;
+          options.kept_builds = name == "bayes" ? 3 : 1;
+          options.budget.runs = 3000;
+          auto strategy = make_search_strategy(name, options);
+          if (!strategy) std::abort();
+          GoodEndSimulation simulation(history, culprit, repro, run_seed, options.kept_builds);
+          const GoodEndOutcome outcome = simulation.run(**strategy, method == 2);
+          sums[method].walk += static_cast<double>(outcome.walk_builds);
+          sums[method].builds += static_cast<double>(outcome.builds);
+          sums[method].correct += outcome.correct ? 1 : 0;
+        }
+      }
+      std::printf("%4zu %4.2f", back, repro);
+      for (const Sum& sum : sums) {
+        std::printf(" | %6.1f %7.1f %9.3f", sum.walk / trials, sum.builds / trials,
+                    sum.correct / trials);
+      }
+      std::printf("\n");
+      std::fflush(stdout);
+    }
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::printf("good end time: %.0f s\n", seconds);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -445,6 +719,7 @@ int main(int argc, char** argv) {
   std::vector<double> unrelated_rates = {0.0, 0.02, 0.05};
   std::string calibration_dir;
   int calibration_per_cell = 0;
+  int good_end_trials = 0;
   double confidence = 0.95;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
@@ -461,8 +736,10 @@ int main(int argc, char** argv) {
     if (flag == "--calibration") calibration_per_cell = std::stoi(value);
     if (flag == "--out") calibration_dir = value;
     if (flag == "--confidence") confidence = std::stod(value);
+    if (flag == "--good-end") good_end_trials = std::stoi(value);
   }
   if (calibration_per_cell > 0) return calibration(calibration_dir, calibration_per_cell, seed);
+  if (good_end_trials > 0) return good_end(good_end_trials, seed);
   const auto started = std::chrono::steady_clock::now();
 
   std::printf(

@@ -73,9 +73,11 @@ Result<TestedCommit> check_start(JobContext& job);
 Result<bool> check_fixed_end(JobContext& job, const std::string& fixed, BisectResult& result);
 
 // --- release_walk.cc ---
-// Cause mode without --good: tests release tags reachable from `bad`, newest first, until one is
-// good. Returns the good tag's commit (and moves `bad` to the oldest crashing release), or nothing
-// with `result` set (horizon or error).
+// Cause mode without --good: finds a good end among the release tags reachable from `bad` --
+// classic: syzbot's thinned list, newest first, until one is good; bayes: chosen by the evidence,
+// and with no release tags among first-parent ancestors at doubling distances. Returns the good
+// end's commit (and moves `bad` to the oldest end known to crash), or nothing with `result` set
+// (horizon or error).
 Result<std::optional<std::string>> walk_releases(JobContext& job, std::string& bad,
                                                  BisectResult& result);
 

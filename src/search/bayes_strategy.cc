@@ -22,17 +22,8 @@ double clamp(double value, double low, double high) {
 
 }  // namespace
 
-// log(sum(exp(values))), stable.
-double log_sum_exp(std::span<const double> values) {
-  const double top = *std::max_element(values.begin(), values.end());
-  if (!std::isfinite(top)) return top;
-  double sum = 0;
-  for (const double value : values) sum += std::exp(value - top);
-  return top + std::log(sum);
-}
-
 BayesStrategy::BayesStrategy(const StrategyOptions& options, BayesModel model)
-    : options_(options), model_(model), grid_(model.rates) {
+    : options_(options), model_(model), grid_(model.rates), older_prior_(model.older_prior) {
   options_.parallel = std::clamp(options_.parallel, 1, kMaxParallel);
   options_.kept_builds = std::max(options_.kept_builds, options_.parallel);
   rate_weights_before_range({});
@@ -409,7 +400,7 @@ void BayesStrategy::normalize() {
   // Joint log weight of (class k, rate node g): log(size_k prior) + log prior(g) + base + ratio_k;
   // of ("older", g): log older_prior + log prior(g) + older. Marginals over g and over k.
   const std::size_t rates = grid_.size();
-  const double candidate_prior = std::log((1 - model_.older_prior) / static_cast<double>(nodes_));
+  const double candidate_prior = std::log((1 - older_prior_) / static_cast<double>(nodes_));
   std::vector<double> terms(rates);
   std::vector<double> class_log_mass(classes_.size(), -INFINITY);
   for (std::size_t k = 0; k < classes_.size(); ++k) {
@@ -422,7 +413,7 @@ void BayesStrategy::normalize() {
         std::log(static_cast<double>(culprits.size)) + candidate_prior + log_sum_exp(terms);
   }
   for (std::size_t g = 0; g < rates; ++g) terms[g] = grid_.node(g).log_prior + older_[g];
-  const double older_log_mass = std::log(model_.older_prior) + log_sum_exp(terms);
+  const double older_log_mass = std::log(older_prior_) + log_sum_exp(terms);
   std::vector<double> masses = class_log_mass;
   masses.push_back(older_log_mass);
   const double total = log_sum_exp(masses);
@@ -442,7 +433,7 @@ void BayesStrategy::normalize() {
   if (older_log_mass - total > -60) {
     std::vector<double> older_ratio(rates);
     for (std::size_t g = 0; g < rates; ++g) older_ratio[g] = older_[g] - base_[g];
-    add_rates(std::log(model_.older_prior) - total, older_ratio);
+    add_rates(std::log(older_prior_) - total, older_ratio);
   }
   const double weight_sum = std::accumulate(rate_weight_.begin(), rate_weight_.end(), 0.0);
   for (double& weight : rate_weight_) weight /= weight_sum;
@@ -657,6 +648,14 @@ std::vector<TestOrder> BayesStrategy::choose_tests(double& best_gain) {
   return chosen;
 }
 
+std::optional<std::string> BayesStrategy::budget_spent() const {
+  const SearchBudget& budget = options_.budget;
+  if (budget.seconds > 0 && spent_s_ >= budget.seconds) return fmt::format("{:.0f}s", spent_s_);
+  if (budget.runs > 0 && runs_ >= budget.runs) return fmt::format("{} runs", runs_);
+  if (budget.builds > 0 && builds_ >= budget.builds) return fmt::format("{} builds", builds_);
+  return std::nullopt;
+}
+
 SearchStep BayesStrategy::next() {
   SearchStep step;
   // Candidates holding 99% of the probability, most likely first.
@@ -678,11 +677,7 @@ SearchStep BayesStrategy::next() {
     }
     return step;
   }
-  const SearchBudget& budget = options_.budget;
-  std::string spent;
-  if (budget.builds > 0 && builds_ >= budget.builds) spent = fmt::format("{} builds", builds_);
-  if (budget.runs > 0 && runs_ >= budget.runs) spent = fmt::format("{} runs", runs_);
-  if (budget.seconds > 0 && spent_s_ >= budget.seconds) spent = fmt::format("{:.0f}s", spent_s_);
+  const std::string spent = budget_spent().value_or("");
   double gain = 0;
   if (spent.empty()) step.tests = choose_tests(gain);
   if (!spent.empty() || step.tests.empty() || gain < model_.min_gain_bits) {

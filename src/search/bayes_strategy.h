@@ -47,12 +47,14 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <set>
 #include <span>
 #include <vector>
 
 #include "search/ancestry.h"           // Ancestry
 #include "search/batch_information.h"  // BatchInformation
+#include "search/end_posterior.h"      // EndPosterior
 #include "search/rate_grid.h"          // RateGrid
 #include "search/strategy.h"
 
@@ -70,7 +72,10 @@ struct BayesModel {
   double start_efficiency = 0.8;  // below: a batch tells too little of what it would, p known
   int judge_batches = 3;          // batches on a release tag or the fixed head before judging it
   double judge_error = 0.05;      // a release or head is good once a bug would have shown by now
-  double min_gain_bits = 1e-4;    // below: no test is worth running
+  // The good end search: an end is good once it has the bug with at most this chance (what is
+  // left becomes the range's prior on "older than the range"); an end has the bug above 1 - it.
+  double end_error = 0.01;
+  double min_gain_bits = 1e-4;  // below: no test is worth running
 };
 
 class BayesStrategy final : public SearchStrategy {
@@ -83,6 +88,16 @@ class BayesStrategy final : public SearchStrategy {
   VerdictDecision judge_start(std::span<const RunSummary> runs, const TestCost& cost) override;
   VerdictDecision judge_release(std::span<const RunSummary> runs, const TestCost& cost) override;
   VerdictDecision judge_head(std::span<const RunSummary> runs, const TestCost& cost) override;
+  // The good end by the evidence (search/end_posterior.h; bayes_good_end.cc): each next end is
+  // the one whose batch tells most about the culprit per cost, as in the range search; an end is
+  // good once it has the bug with probability below end_error, and the range search then starts
+  // with that probability on "older than the range".
+  bool chooses_good_end() const override { return true; }
+  void begin_ends(std::span<const EndCandidate> ends) override;
+  EndStep next_end() override;
+  Recorded record_end(std::size_t end, std::span<const RunSummary> runs,
+                      const TestCost& cost) override;
+  Recorded record_end_build_failure(std::size_t end, const TestCost& cost) override;
   void begin(const vcs::CommitGraph& graph, Index bad, std::size_t old_ends) override;
   SearchStep next() override;
   Recorded record(Point point, std::span<const RunSummary> runs, const TestCost& cost) override;
@@ -109,6 +124,8 @@ class BayesStrategy final : public SearchStrategy {
   const RateGrid& rate_grid() const { return grid_; }
   std::span<const double> rate_posterior() const { return rate_weight_; }
   const std::set<std::string>& bug_titles() const { return bug_titles_; }
+  const EndPosterior* end_posterior() const { return end_posterior_.get(); }
+  double older_prior() const { return older_prior_; }
 
  private:
   struct Counts {
@@ -138,6 +155,10 @@ class BayesStrategy final : public SearchStrategy {
   bool built(Point point) const;
   double action_cost(bool needs_build) const;
   std::vector<TestOrder> choose_tests(double& best_gain);
+  std::vector<double> log_likelihoods(const Counts& counts, bool new_state) const;  // per node
+  void update_end_posterior();
+  std::optional<std::string> budget_spent() const;
+  void finish_ends(std::size_t good, std::optional<std::size_t> new_end);
 
   // Candidates that are ancestors of the same tested commits: one likelihood per rate node.
   struct CulpritClass {
@@ -155,6 +176,7 @@ class BayesStrategy final : public SearchStrategy {
   std::set<std::string> bug_titles_;
   int start_batches_ = 0;
   int judge_batches_ = 0;
+  double older_prior_;               // of "older than the range"; the good end search may raise it
   Counts above_;                     // runs of commits newer than every candidate
   std::vector<Counts> pending_old_;  // runs of old ends judged before begin()
 
@@ -163,6 +185,12 @@ class BayesStrategy final : public SearchStrategy {
   int build_samples_ = 0, runs_samples_ = 0;
   std::size_t builds_ = 0, runs_ = 0;
   double spent_s_ = 0;
+
+  // The good end search.
+  std::unique_ptr<EndPosterior> end_posterior_;
+  std::vector<Counts> end_counts_;
+  std::vector<char> end_tested_, end_failed_;
+  std::vector<std::size_t> end_recent_;  // most recently tested ends first (kept builds)
 
   // The range.
   const vcs::CommitGraph* graph_ = nullptr;

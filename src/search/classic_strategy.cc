@@ -20,6 +20,25 @@ VerdictDecision ClassicStrategy::judge_head(std::span<const RunSummary> runs, co
   return policy_->decide(runs);
 }
 
+EndStep ClassicStrategy::next_end() {
+  EndStep step;
+  step.reason = "the classic strategy walks syzbot's release list instead";
+  return step;
+}
+
+Recorded ClassicStrategy::record_end(std::size_t, std::span<const RunSummary> runs,
+                                     const TestCost&) {
+  Recorded recorded;
+  recorded.decision = policy_->decide(runs);
+  return recorded;
+}
+
+Recorded ClassicStrategy::record_end_build_failure(std::size_t, const TestCost&) {
+  Recorded recorded;
+  recorded.decision.reason = "build failed";
+  return recorded;
+}
+
 void ClassicStrategy::begin(const vcs::CommitGraph& graph, Index bad, std::size_t) {
   bisector_ = std::make_unique<Bisector>(graph, bad);
 }

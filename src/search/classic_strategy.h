@@ -22,6 +22,12 @@ class ClassicStrategy final : public SearchStrategy {
   VerdictDecision judge_start(std::span<const RunSummary> runs, const TestCost& cost) override;
   VerdictDecision judge_release(std::span<const RunSummary> runs, const TestCost& cost) override;
   VerdictDecision judge_head(std::span<const RunSummary> runs, const TestCost& cost) override;
+  // syzbot's release walk: the driver tests the thinned list itself, with judge_release.
+  bool chooses_good_end() const override { return false; }
+  void begin_ends(std::span<const EndCandidate>) override {}
+  EndStep next_end() override;
+  Recorded record_end(std::size_t, std::span<const RunSummary>, const TestCost&) override;
+  Recorded record_end_build_failure(std::size_t, const TestCost&) override;
   void begin(const vcs::CommitGraph& graph, Index bad, std::size_t old_ends) override;
   SearchStep next() override;
   Recorded record(Point point, std::span<const RunSummary> runs, const TestCost& cost) override;

@@ -5,6 +5,15 @@
 
 namespace culprit::search {
 
+double log_sum_exp(std::span<const double> values) {
+  if (values.empty()) return -INFINITY;
+  const double top = *std::max_element(values.begin(), values.end());
+  if (!std::isfinite(top)) return top;
+  double sum = 0;
+  for (const double value : values) sum += std::exp(value - top);
+  return top + std::log(sum);
+}
+
 namespace {
 
 // Nodes of one rate: evenly spaced in logit over [low, high], each with log(x^a (1-x)^b) -- the

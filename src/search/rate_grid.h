@@ -14,9 +14,13 @@
 
 #include <array>
 #include <cstddef>
+#include <span>
 #include <vector>
 
 namespace culprit::search {
+
+// log(sum(exp(values))), computed without overflow; -infinity for no values.
+double log_sum_exp(std::span<const double> values);
 
 // Per-run probabilities of {ok, crash with the bug's title, crash with another title}.
 using RunOutcomeProbabilities = std::array<double, 3>;

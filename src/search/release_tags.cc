@@ -5,7 +5,7 @@
 
 namespace culprit::search {
 
-std::vector<std::string> pick_release_tags(const std::vector<std::string>& names) {
+std::vector<std::string> walkable_release_tags(const std::vector<std::string>& names) {
   std::vector<std::pair<ReleaseVersion, std::string>> releases;
   for (const std::string& name : names) {
     if (const auto version = parse_release_tag(name)) releases.emplace_back(*version, name);
@@ -15,15 +15,23 @@ std::vector<std::string> pick_release_tags(const std::vector<std::string>& names
   releases.erase(std::unique(releases.begin(), releases.end(),
                              [](const auto& a, const auto& b) { return a.first == b.first; }),
                  releases.end());
+  std::vector<std::string> walkable;
+  bool minor_seen = false;
+  for (const auto& [version, name] : releases) {
+    minor_seen = minor_seen || version.patch == 0;
+    if (version.patch == 0 || !minor_seen) walkable.push_back(name);
+  }
+  return walkable;
+}
 
-  // Newest first: the point releases above the newest x.y release, then the x.y releases (point
-  // releases of older branches are not walked).
+std::vector<std::string> pick_release_tags(const std::vector<std::string>& names) {
+  // Newest first: the point releases above the newest x.y release, then the x.y releases.
   std::vector<std::string> point_releases;
   std::vector<std::string> minor_releases;
-  for (const auto& [version, name] : releases) {
-    if (version.patch == 0) {
+  for (const std::string& name : walkable_release_tags(names)) {
+    if (parse_release_tag(name)->patch == 0) {
       minor_releases.push_back(name);
-    } else if (minor_releases.empty()) {
+    } else {
       point_releases.push_back(name);
     }
   }

@@ -15,6 +15,11 @@ namespace culprit::search {
 using culprit::parse_release_tag;
 using culprit::ReleaseVersion;
 
+// The release tags a release walk can stop at, newest first: the point releases above the newest
+// x.y release, then every x.y release (point releases of older branches are left out: they are not
+// ancestors of the newer releases). Non-release names are ignored; of equal versions, one.
+std::vector<std::string> walkable_release_tags(const std::vector<std::string>& names);
+
 // From release tag names (any order; non-release names are ignored) returns the ones to test,
 // newest first: before the newest x.y release, the 2 newest point releases plus the middle one
 // when there are more than 5; then x.y releases: the 3 newest, every 2nd up to the 11th, every

@@ -75,6 +75,32 @@ struct TestCost {
 // Ranked::point of the hypothesis "the change is older than the range".
 inline constexpr Point kOlderThanRange = static_cast<Point>(-1);
 
+// The good end, cause mode without --good (job/release_walk). The driver offers commits further
+// and further back from the start commit, newest first, each an ancestor of the one before: the
+// release tags the start commit reaches, or with none its first-parent ancestors at doubling
+// distances. A strategy that chooses_good_end() picks which to test and when one is good enough.
+struct EndCandidate {
+  std::string name;     // a release tag, or "<start>~N" for a galloping point
+  double distance = 0;  // commits between it and the start commit
+};
+
+struct EndStep {
+  enum class Kind {
+    test,     // test end `index` with `runs` more runs, then ask again
+    good,     // end `index` is the range's old end
+    horizon,  // the bug is older than every end
+    none,     // no end can be told good (they do not build, or the budget is spent): `reason`
+  };
+  Kind kind = Kind::none;
+  std::size_t index = 0;
+  int runs = 0;
+  // good: the oldest end known to have the bug, the range's new end (the start commit if none).
+  std::optional<std::size_t> new_end;
+  // test: P(the end has the bug); good: P(it has not); horizon: P(older than every end).
+  double probability = 0;
+  std::string reason;
+};
+
 struct Ranked {
   Point point = 0;  // a graph node, or kOlderThanRange
   double probability = 0;
@@ -89,11 +115,22 @@ class SearchStrategy {
   // `more_runs` > 0 asks the driver for that many more runs of the same commit, then the call is
   // repeated with all of them.
   //   start:   the commit the bisection starts from (it must crash); learns the bug's titles.
-  //   release: cause mode's release walk; a good release becomes the range's old end.
   //   head:    fix mode's fixed commit (the range's new end).
   virtual VerdictDecision judge_start(std::span<const RunSummary> runs, const TestCost& cost) = 0;
+  //   release: the release walk of a strategy that does not choose the good end itself (syzbot's
+  //            thinned list, newest first); a good release becomes the range's old end.
   virtual VerdictDecision judge_release(std::span<const RunSummary> runs, const TestCost& cost) = 0;
   virtual VerdictDecision judge_head(std::span<const RunSummary> runs, const TestCost& cost) = 0;
+
+  // The good end chosen by the evidence (bayes) instead of syzbot's release walk (classic).
+  virtual bool chooses_good_end() const = 0;
+  // The ends on offer, newest first; then next_end() until it says good, horizon or none, with
+  // every batch of an end it asked for given to record_end (or record_end_build_failure).
+  virtual void begin_ends(std::span<const EndCandidate> ends) = 0;
+  virtual EndStep next_end() = 0;
+  virtual Recorded record_end(std::size_t end, std::span<const RunSummary> runs,
+                              const TestCost& cost) = 0;
+  virtual Recorded record_end_build_failure(std::size_t end, const TestCost& cost) = 0;
 
   // The range: candidates are the nodes of `graph` (all ancestors of `bad`), `old_ends` goods
   // bound it (points graph.size() .. graph.size() + old_ends - 1). `graph` must outlive the

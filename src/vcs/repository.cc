@@ -187,6 +187,44 @@ Result<std::vector<Tag>> Repository::tags_reachable_from(const std::string& comm
   return result;
 }
 
+Result<std::size_t> Repository::count_commits(const std::string& tip,
+                                              const std::string& hidden) const {
+  CULPRIT_ASSIGN_OR_RETURN(git_oid from, resolve_oid(raw(), tip));
+  CULPRIT_ASSIGN_OR_RETURN(git_oid stop, resolve_oid(raw(), hidden));
+  git_revwalk* raw_walk = nullptr;
+  if (git_revwalk_new(&raw_walk, raw()) != 0) {
+    return make_error("cannot walk the history of " + path_ + ": " + libgit2_reason());
+  }
+  RevwalkPtr walk(raw_walk);
+  if (git_revwalk_push(walk.get(), &from) != 0) return make_error("unknown revision: " + tip);
+  if (git_revwalk_hide(walk.get(), &stop) != 0) return make_error("unknown revision: " + hidden);
+  std::size_t count = 0;
+  git_oid oid;
+  int status = 0;
+  while ((status = git_revwalk_next(&oid, walk.get())) == 0) ++count;
+  if (status != GIT_ITEROVER) {
+    return make_error("cannot walk the history of " + path_ + ": " + libgit2_reason());
+  }
+  return count;
+}
+
+Result<std::vector<std::string>> Repository::first_parents(const std::string& commit,
+                                                           std::size_t limit) const {
+  CULPRIT_ASSIGN_OR_RETURN(git_oid at, resolve_oid(raw(), commit));
+  std::vector<std::string> chain;
+  while (chain.size() < limit) {
+    git_commit* raw_commit = nullptr;
+    if (git_commit_lookup(&raw_commit, raw(), &at) != 0) {
+      return make_error("cannot read commit " + to_hex(at) + ": " + libgit2_reason());
+    }
+    CommitPtr found(raw_commit);
+    if (git_commit_parentcount(found.get()) == 0) break;
+    at = *git_commit_parent_id(found.get(), 0);
+    chain.push_back(to_hex(at));
+  }
+  return chain;
+}
+
 Result<bool> Repository::has_path(const std::string& commit, const std::string& path) const {
   CULPRIT_ASSIGN_OR_RETURN(CommitPtr found, lookup_commit(raw(), commit));
   git_tree* raw_tree = nullptr;

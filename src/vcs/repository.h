@@ -72,6 +72,12 @@ class Repository {
   // sorted by name: one walk of the history `commit` reaches (it stops once every tagged commit
   // has been seen).
   Result<std::vector<Tag>> tags_reachable_from(const std::string& commit) const;
+  // How many commits `tip` reaches that `hidden` does not, as `git rev-list --count TIP ^HIDDEN`.
+  Result<std::size_t> count_commits(const std::string& tip, const std::string& hidden) const;
+  // `commit`'s first-parent ancestors, its parent first, at most `limit` of them (as `git rev-list
+  // --first-parent` without the commit itself).
+  Result<std::vector<std::string>> first_parents(const std::string& commit,
+                                                 std::size_t limit) const;
   // Whether `commit`'s tree has `path` (a file or a directory), as `git cat-file -e COMMIT:PATH`.
   Result<bool> has_path(const std::string& commit, const std::string& path) const;
   // Commits reachable from any of `tips` and from none of `hidden`, parents first.

@@ -206,9 +206,8 @@ TEST_F(BisectCommandTest, PrintsSyzbotStyleLog) {
   }
 }
 
-// Release walk: without --good, tags reachable from bad are tried newest first until one is good.
-TEST_F(BisectCommandTest, WalksBackReleaseTags) {
-  std::string repo = dir_ / "repo";
+// A linear history of 60 commits with release tags (and one -rc and one non-release tag).
+History tagged_history() {
   History history = make_linear_history(60);
   history.commits[5].tag = "v1.0";
   history.commits[15].tag = "v1.1";
@@ -217,10 +216,18 @@ TEST_F(BisectCommandTest, WalksBackReleaseTags) {
   history.commits[35].tag = "v2.0";
   history.commits[45].tag = "v2.0.1";
   history.commits[50].tag = "not-a-release";
-  std::vector<std::string> hashes = write_history(history, repo);
-  Bisection found = run_culprit({"--repo", repo, "--bad", hashes[59], "--runs", "1", "--state",
-                                 dir_ / "a.db", "--test", oracle_test(oracle_, repo, hashes[20])},
-                                dir_ / "a.json");
+  return history;
+}
+
+// Release walk, classic: without --good, tags reachable from bad are tried newest first, thinned
+// as syzbot does, until one is good.
+TEST_F(BisectCommandTest, ClassicWalksBackReleaseTags) {
+  std::string repo = dir_ / "repo";
+  std::vector<std::string> hashes = write_history(tagged_history(), repo);
+  Bisection found =
+      run_culprit({"--repo", repo, "--bad", hashes[59], "--runs", "1", "--strategy", "classic",
+                   "--state", dir_ / "a.db", "--test", oracle_test(oracle_, repo, hashes[20])},
+                  dir_ / "a.json");
   ASSERT_EQ(found.output.exit_status, 0) << found.output.output;
   EXPECT_EQ(found.result["culprit"], hashes[20]);
   const std::string& out = found.output.output;
@@ -233,12 +240,74 @@ TEST_F(BisectCommandTest, WalksBackReleaseTags) {
   EXPECT_NE(out.find("# git bisect start " + hashes[25] + " " + hashes[15]), std::string::npos);
 
   // A bug older than every release tag: the horizon.
+  Bisection horizon =
+      run_culprit({"--repo", repo, "--bad", hashes[59], "--runs", "1", "--strategy", "classic",
+                   "--state", dir_ / "b.db", "--test", oracle_test(oracle_, repo, hashes[2])},
+                  dir_ / "b.json");
+  EXPECT_EQ(horizon.output.exit_status, 3) << horizon.output.output;
+  EXPECT_EQ(horizon.result["result"], "horizon");
+  EXPECT_TRUE(horizon.result["culprit"].is_null());
+}
+
+// bayes chooses among all the release tags by the evidence; the range it hands to the search lies
+// between a good tag and the start commit or a tag that crashed, and holds the culprit.
+TEST_F(BisectCommandTest, BayesChoosesReleaseTagsByTheEvidence) {
+  std::string repo = dir_ / "repo";
+  std::vector<std::string> hashes = write_history(tagged_history(), repo);
+  Bisection found = run_culprit({"--repo", repo, "--bad", hashes[59], "--runs", "1", "--state",
+                                 dir_ / "a.db", "--test", oracle_test(oracle_, repo, hashes[20])},
+                                dir_ / "a.json");
+  ASSERT_EQ(found.output.exit_status, 0) << found.output.output;
+  EXPECT_EQ(found.result["culprit"], hashes[20]);
+  const std::string& out = found.output.output;
+  EXPECT_NE(out.find("choosing among 5 release tags by the evidence"), std::string::npos) << out;
+  EXPECT_NE(out.find("good end: release v1."), std::string::npos) << out;
+  const std::size_t start = out.find("# git bisect start ");
+  ASSERT_NE(start, std::string::npos);
+  const std::string range = out.substr(start, out.find('\n', start) - start);
+  const bool new_end_ok = range.find(hashes[59]) != std::string::npos ||
+                          range.find(hashes[25]) != std::string::npos ||
+                          range.find(hashes[35]) != std::string::npos;
+  const bool good_end_ok =
+      range.find(hashes[15]) != std::string::npos || range.find(hashes[5]) != std::string::npos;
+  EXPECT_TRUE(new_end_ok && good_end_ok) << range;
+
   Bisection horizon = run_culprit({"--repo", repo, "--bad", hashes[59], "--runs", "1", "--state",
                                    dir_ / "b.db", "--test", oracle_test(oracle_, repo, hashes[2])},
                                   dir_ / "b.json");
   EXPECT_EQ(horizon.output.exit_status, 3) << horizon.output.output;
   EXPECT_EQ(horizon.result["result"], "horizon");
-  EXPECT_TRUE(horizon.result["culprit"].is_null());
+  EXPECT_NE(horizon.output.output.find("crash still happens on the oldest tested release v1.0"),
+            std::string::npos)
+      << horizon.output.output;
+}
+
+// With no release tags, bayes gallops back along the first-parent chain: 1, 2, 4, ... commits.
+TEST_F(BisectCommandTest, BayesGallopsBackWithoutReleaseTags) {
+  std::string repo = dir_ / "repo";
+  std::vector<std::string> hashes = write_history(make_linear_history(80), repo);
+  Bisection found = run_culprit({"--repo", repo, "--bad", hashes[79], "--runs", "1", "--state",
+                                 dir_ / "a.db", "--test", oracle_test(oracle_, repo, hashes[50])},
+                                dir_ / "a.json");
+  ASSERT_EQ(found.output.exit_status, 0) << found.output.output;
+  EXPECT_EQ(found.result["culprit"], hashes[50]);
+  const std::string& out = found.output.output;
+  EXPECT_NE(out.find("no release tags before " + hashes[79].substr(0, 12) +
+                     ": looking back 1, 2, 4, ... 79 commits"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("good end: commit " + hashes[79].substr(0, 12) + "~"), std::string::npos)
+      << out;
+
+  // classic still asks for --good.
+  Bisection classic =
+      run_culprit({"--repo", repo, "--bad", hashes[79], "--runs", "1", "--strategy", "classic",
+                   "--state", dir_ / "b.db", "--test", oracle_test(oracle_, repo, hashes[50])},
+                  dir_ / "b.json");
+  EXPECT_EQ(classic.output.exit_status, 1);
+  EXPECT_NE(classic.output.output.find("no release tags (vX.Y or vX.Y.Z) before"),
+            std::string::npos)
+      << classic.output.output;
 }
 
 // Fix mode: the first commit where the crash no longer happens.
