@@ -45,7 +45,7 @@ using culprit::testing::SyntheticHistoryOptions;
 
 constexpr double kBuildMinutes = 6;
 constexpr double kBatchMinutes = 5;
-constexpr int kVms = 10;
+int g_vms = 10;  // --vms: runs at once; a round of up to g_vms runs takes kBatchMinutes
 constexpr int kRunsPerBatch = 10;
 constexpr int kGraphsPerSize = 8;
 constexpr std::size_t kMaxSteps = 2000;
@@ -115,7 +115,7 @@ class Simulation {
     const auto& graph = history_.graph;
     const Index bad = static_cast<Index>(graph.size() - 1);
     const Point good = static_cast<Point>(graph.size());  // the one old end
-    auto batch_minutes = [](int runs) { return kBatchMinutes * ((runs + kVms - 1) / kVms); };
+    auto batch_minutes = [](int runs) { return kBatchMinutes * ((runs + g_vms - 1) / g_vms); };
     // The start commit (bad): build, then batches until the strategy decides.
     std::vector<RunSummary> start_runs;
     needs_build(bad);
@@ -251,6 +251,7 @@ Outcome run_trial(const std::string& name, const Trial& trial, int parallel, dou
   options.parallel = name == "bayes" ? parallel : 1;
   options.kept_builds = name == "bayes" ? parallel + 2 : 1;
   options.confidence = confidence;
+  options.run_slots = g_vms;
   options.budget.runs = 3000;
   auto strategy = make_search_strategy(name, options);
   if (!strategy) std::abort();
@@ -737,6 +738,7 @@ int main(int argc, char** argv) {
     if (flag == "--out") calibration_dir = value;
     if (flag == "--confidence") confidence = std::stod(value);
     if (flag == "--good-end") good_end_trials = std::stoi(value);
+    if (flag == "--vms") g_vms = std::max(1, std::stoi(value));
   }
   if (calibration_per_cell > 0) return calibration(calibration_dir, calibration_per_cell, seed);
   if (good_end_trials > 0) return good_end(good_end_trials, seed);
@@ -745,7 +747,7 @@ int main(int argc, char** argv) {
   std::printf(
       "B = %.0f min per build, R = %.0f min per batch of %d runs (%d VMs), %d trials, "
       "bayes --parallel %d\n",
-      kBuildMinutes, kBatchMinutes, kRunsPerBatch, kVms, trials, parallel);
+      kBuildMinutes, kBatchMinutes, kRunsPerBatch, g_vms, trials, parallel);
   const std::string bayes_title =
       "bayes (confidence " + std::to_string(confidence).substr(0, 4) + ")";
   std::printf("%6s %4s %5s %6s | %-31s | %-31s | %-15s\n", "N", "p", "f", "floor",

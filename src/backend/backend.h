@@ -22,6 +22,8 @@ struct Backend {
   std::string key;
   // Build folders to keep ready (job::BisectOptions::build_slots); 0: the job's default.
   int build_slots = 0;
+  // Runs the runner starts at once (job::BisectOptions::run_slots).
+  int run_slots = 0;
   // The architecture the builds target (job::BisectOptions::arch); empty: unknown.
   std::string arch;
 };

@@ -24,6 +24,7 @@ Backend make_command_backend(const CommandBackendOptions& options) {
   run_config.jobs = options.jobs;
 
   Backend backend;
+  backend.run_slots = options.jobs;
   backend.key = fmt::format("command\nbuild={}\ntest={}\nartifact={}", options.build_command,
                             options.test_command, options.artifact);
   backend.builder = std::make_unique<builder::CommandBuilder>(build_config);

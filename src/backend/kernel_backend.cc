@@ -98,6 +98,7 @@ Result<Backend> make_kernel_backend(const KernelBackendOptions& options, const B
   // One build folder per commit tested at once: a kernel checkout and build take gigabytes, and an
   // incremental rebuild in the same folder is cheap.
   backend.build_slots = options.parallel;
+  backend.run_slots = run_config.vms;
   backend.arch = "x86_64";
   backend.key =
       fmt::format("kernel\nconfig={}\nrepro={}\nrun_time={}\ncmdline={}\ncompilers={}",

@@ -74,6 +74,7 @@ int run_bisect_command(BisectFlags& flags) {
   }
   options.backend_key = backend.key;
   options.build_slots = backend.build_slots;
+  options.run_slots = backend.run_slots;
   options.arch = backend.arch;
   // SIGUSR1: stop between runs, record the job as cancelled (exit 4); running it again resumes.
   auto cancel = std::make_shared<job::CancelToken>();

@@ -79,10 +79,11 @@ int exit_status(BisectResult::Kind kind) {
   return 1;
 }
 
-JobContext::JobContext(const BisectOptions& options, builder::Builder& builder, runner::Runner& runner,
-                       EventBus& events, vcs::Repository repo, store::Store store,
-                       store::JobRecord job, std::string job_dir, std::string repo_path,
-                       vcs::Worktree worktree, std::unique_ptr<search::SearchStrategy> strategy)
+JobContext::JobContext(const BisectOptions& options, builder::Builder& builder,
+                       runner::Runner& runner, EventBus& events, vcs::Repository repo,
+                       store::Store store, store::JobRecord job, std::string job_dir,
+                       std::string repo_path, vcs::Worktree worktree,
+                       std::unique_ptr<search::SearchStrategy> strategy)
     : options(options),
       builder(builder),
       runner(runner),
@@ -275,6 +276,7 @@ Result<BisectResult> run_bisect(const BisectOptions& options, builder::Builder& 
   strategy_options.confidence = options.confidence;
   strategy_options.budget = options.budget;
   strategy_options.parallel = options.parallel;
+  strategy_options.run_slots = options.run_slots;
   strategy_options.kept_builds = options.build_slots > 0
                                      ? std::max(options.build_slots, options.parallel)
                                      : options.parallel + 2;

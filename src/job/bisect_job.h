@@ -50,6 +50,9 @@ struct BisectOptions {
   // Build folders kept ready for more runs (0: parallel + 2). Each holds a checkout and a build:
   // the kernel backend keeps just `parallel` of them (a kernel tree and build are gigabytes).
   int build_slots = 0;
+  // Runs the runner starts at once (--jobs, the VMs): bayes sizes its batches in whole rounds of
+  // them, by what more runs are worth (search::StrategyOptions::run_slots); 0: whole batches.
+  int run_slots = 0;
   std::string state_path = "culprit.db";
   std::string json_path;
   // What identifies the backend's build and test, for the job key (commands, artifact...).

@@ -108,7 +108,7 @@ EndStep BayesStrategy::next_end() {
 
 Recorded BayesStrategy::record_end(std::size_t end, std::span<const RunSummary> runs,
                                    const TestCost& cost) {
-  learn_cost(cost);
+  learn_cost(cost, runs.size());
   std::erase(end_recent_, end);
   end_recent_.insert(end_recent_.begin(), end);
   if (end_recent_.size() > static_cast<std::size_t>(options_.kept_builds)) end_recent_.pop_back();
@@ -137,7 +137,7 @@ Recorded BayesStrategy::record_end(std::size_t end, std::span<const RunSummary> 
 }
 
 Recorded BayesStrategy::record_end_build_failure(std::size_t end, const TestCost& cost) {
-  learn_cost(cost);
+  learn_cost(cost, 0);
   end_failed_[end] = 1;
   Recorded recorded;
   recorded.decision.verdict = Verdict::skip;

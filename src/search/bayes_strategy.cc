@@ -49,23 +49,41 @@ double BayesStrategy::log_likelihood(const Counts& counts, bool new_state,
   return counts.ok * logs[0] + counts.match * logs[1] + counts.other * logs[2];
 }
 
-void BayesStrategy::learn_cost(const TestCost& cost) {
+void BayesStrategy::learn_cost(const TestCost& cost, std::size_t batch_runs) {
   if (cost.build_s > 0) {
     build_sum_ += cost.build_s;
     ++build_samples_;
     ++builds_;
   }
-  if (cost.runs_s > 0) {
-    runs_sum_ += cost.runs_s;
-    ++runs_samples_;
+  if (cost.runs_s > 0 && batch_runs > 0) {
+    round_sum_ += cost.runs_s / rounds(static_cast<int>(batch_runs));
+    ++round_samples_;
   }
   spent_s_ += cost.build_s + cost.runs_s;
 }
 
-double BayesStrategy::action_cost(bool needs_build) const {
-  const double runs = runs_samples_ > 0 ? runs_sum_ / runs_samples_ : 1.0;
-  const double build = build_samples_ > 0 ? build_sum_ / build_samples_ : runs;
-  return std::max(runs, 1e-3) + (needs_build ? std::max(build, 1e-3) : 0.0);
+int BayesStrategy::rounds(int runs) const {
+  const int slots = options_.run_slots > 0 ? options_.run_slots : std::max(options_.runs, 1);
+  return std::max(1, (runs + slots - 1) / slots);
+}
+
+std::vector<int> BayesStrategy::batch_sizes() const {
+  // Whole rounds only: a half-used round costs as much as a full one.
+  const int slots = options_.run_slots;
+  if (slots <= 0 || slots >= options_.runs) return {options_.runs};
+  std::vector<int> sizes;
+  for (int runs = slots; runs < options_.runs; runs += slots) sizes.push_back(runs);
+  sizes.push_back(options_.runs);
+  return sizes;
+}
+
+double BayesStrategy::action_cost(bool needs_build, int runs) const {
+  const double round =
+      round_samples_ > 0 ? round_sum_ / round_samples_ : 1.0 / rounds(options_.runs);
+  const double batch = round * rounds(runs);
+  const double build =
+      build_samples_ > 0 ? build_sum_ / build_samples_ : round * rounds(options_.runs);
+  return std::max(batch, 1e-3) + (needs_build ? std::max(build, 1e-3) : 0.0);
 }
 
 VerdictDecision BayesStrategy::describe(std::span<const RunSummary> runs,
@@ -106,7 +124,7 @@ VerdictDecision BayesStrategy::describe(std::span<const RunSummary> runs,
 }
 
 VerdictDecision BayesStrategy::judge_start(std::span<const RunSummary> runs, const TestCost& cost) {
-  learn_cost(cost);
+  learn_cost(cost, static_cast<std::size_t>(options_.runs));
   ++start_batches_;
   bool crashed = false;
   for (const RunSummary& run : runs) crashed = crashed || run.outcome == RunOutcome::crashed;
@@ -181,7 +199,7 @@ VerdictDecision BayesStrategy::judge_commit(std::span<const RunSummary> runs, bo
 
 VerdictDecision BayesStrategy::judge_release(std::span<const RunSummary> runs,
                                              const TestCost& cost) {
-  learn_cost(cost);
+  learn_cost(cost, static_cast<std::size_t>(options_.runs));
   bool is_bad = false;
   VerdictDecision decision = judge_commit(runs, is_bad);
   if (decision.more_runs > 0 || decision.verdict == Verdict::skip) return decision;
@@ -195,7 +213,7 @@ VerdictDecision BayesStrategy::judge_release(std::span<const RunSummary> runs,
 }
 
 VerdictDecision BayesStrategy::judge_head(std::span<const RunSummary> runs, const TestCost& cost) {
-  learn_cost(cost);
+  learn_cost(cost, static_cast<std::size_t>(options_.runs));
   bool is_bad = false;
   VerdictDecision decision = judge_commit(runs, is_bad);
   if (decision.more_runs > 0 || decision.verdict == Verdict::skip) return decision;
@@ -473,7 +491,7 @@ bool BayesStrategy::built(Point point) const {
 
 Recorded BayesStrategy::record(Point point, std::span<const RunSummary> runs,
                                const TestCost& cost) {
-  learn_cost(cost);
+  learn_cost(cost, runs.size());
   touch(point);
   const Counts batch = count(runs);
   runs_ += batch.total();
@@ -505,7 +523,7 @@ Recorded BayesStrategy::record(Point point, std::span<const RunSummary> runs,
 }
 
 Recorded BayesStrategy::record_build_failure(Point point, const TestCost& cost) {
-  learn_cost(cost);
+  learn_cost(cost, 0);
   failed_[point] = 1;
   Recorded recorded;
   recorded.decision.verdict = Verdict::skip;
@@ -573,18 +591,32 @@ std::vector<TestOrder> BayesStrategy::choose_tests(double& best_gain) {
     Point best = 0;
     std::sort(shortlist.begin(), shortlist.end(),
               [](const auto& a, const auto& b) { return a.second < b.second; });
+    // With fewer run slots than --runs a smaller batch costs fewer rounds: each size is scored by
+    // what its runs tell per what they cost (the first runs of a batch tell the most).
+    const std::vector<int> sizes = batch_sizes();
+    std::vector<BatchInformation> smaller;
+    for (std::size_t i = 0; i + 1 < sizes.size(); ++i) {
+      smaller.emplace_back(sizes[i], rate_mixture(256));
+    }
+    int best_runs = options_.runs;
     for (const auto& [ratio, point] : shortlist) {
-      const double g = information.exact(probability_new(point));
-      const double c = action_cost(!built(point));
-      // Near-ties go to the older commit, as in git (worth less than 0.01% of a bit per cost).
-      if (g / c > best_ratio * (1 + 1e-4)) {
-        best_ratio = g / c;
-        best = point;
-        gain = g;
-        cost = c;
+      const double q = probability_new(point);
+      for (std::size_t i = 0; i < sizes.size(); ++i) {
+        const double g = i + 1 < sizes.size() ? smaller[i].exact(q) : information.exact(q);
+        const double c = action_cost(!built(point), sizes[i]);
+        // Near-ties go to the older commit, as in git (worth less than 0.01% of a bit per cost),
+        // and to the larger batch.
+        if (g / c > best_ratio * (1 + 1e-4) ||
+            (point == best && sizes[i] > best_runs && g / c >= best_ratio * (1 - 1e-4))) {
+          best_ratio = g / c;
+          best = point;
+          best_runs = sizes[i];
+          gain = g;
+          cost = c;
+        }
       }
     }
-    chosen.push_back({best, options_.runs});
+    chosen.push_back({best, best_runs});
     taken[best] = 1;
     building = !built(best);
   }

@@ -137,7 +137,9 @@ class BayesStrategy final : public SearchStrategy {
   Counts count(std::span<const RunSummary> runs) const;
   double log_likelihood(const Counts& counts, bool new_state, const RateGrid::Node& node) const;
   std::array<double, 3> per_run(const RateGrid::Node& node, bool new_state) const;
-  void learn_cost(const TestCost& cost);
+  void learn_cost(const TestCost& cost, std::size_t batch_runs);
+  int rounds(int runs) const;  // rounds of run slots a batch of `runs` runs takes
+  std::vector<int> batch_sizes() const;
   VerdictDecision describe(std::span<const RunSummary> runs, const Counts& counts) const;
   VerdictDecision judge_commit(std::span<const RunSummary> runs, bool& is_bad);
   void rate_weights_before_range(const Counts& extra_present);
@@ -153,7 +155,8 @@ class BayesStrategy final : public SearchStrategy {
   void refresh_new_mass();
   void touch(Point point);
   bool built(Point point) const;
-  double action_cost(bool needs_build) const;
+  double action_cost(bool needs_build) const { return action_cost(needs_build, options_.runs); }
+  double action_cost(bool needs_build, int runs) const;
   std::vector<TestOrder> choose_tests(double& best_gain);
   std::vector<double> log_likelihoods(const Counts& counts, bool new_state) const;  // per node
   void update_end_posterior();
@@ -181,8 +184,8 @@ class BayesStrategy final : public SearchStrategy {
   std::vector<Counts> pending_old_;  // runs of old ends judged before begin()
 
   // Costs learned from the tests (seconds).
-  double build_sum_ = 0, runs_sum_ = 0;
-  int build_samples_ = 0, runs_samples_ = 0;
+  double build_sum_ = 0, round_sum_ = 0;  // round_sum_: batch times per round of run slots
+  int build_samples_ = 0, round_samples_ = 0;
   std::size_t builds_ = 0, runs_ = 0;
   double spent_s_ = 0;
 

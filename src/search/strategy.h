@@ -174,6 +174,10 @@ struct StrategyOptions {
   double confidence = 0.95;  // bayes: stop when the leading hypothesis reaches this
   SearchBudget budget;
   int parallel = 1;  // bayes: commits tested at once
+  // bayes: how many runs go at once (the runner's --jobs, or the VMs); a batch of n runs takes
+  // ceil(n / run_slots) rounds, so with fewer slots than --runs a smaller batch costs less and the
+  // strategy chooses its size by the value of its runs. 0: a whole batch runs at once.
+  int run_slots = 0;
   // bayes: how many built commits the driver keeps ready for more runs (the most recently tested
   // ones); testing any other commit costs a build.
   int kept_builds = 3;

@@ -361,6 +361,37 @@ TEST(BayesStrategyTest, ReRunsABuiltCommitWhenBuildsAreExpensive) {
   EXPECT_EQ(second.tests[0].point, tested);
 }
 
+// With fewer run slots than --runs, a batch takes rounds, and its size is chosen by what its runs
+// are worth: with a reliable reproducer one round of two runs settles a commit, so a batch of
+// ten (five rounds) would spend four rounds for nearly nothing; with a flaky one more runs per
+// build are worth their rounds. Sizes are whole rounds.
+TEST(BayesStrategyTest, FewerRunSlotsThanRunsSizeTheBatchByTheValueOfItsRuns) {
+  std::vector<std::vector<Index>> chain = {{}};
+  for (Index i = 1; i < 63; ++i) chain.push_back({i - 1});
+  const CommitGraph graph = make_graph(chain);
+  auto first_batch = [&](double repro, int run_slots) {
+    StrategyOptions options;
+    options.runs = 10;
+    options.run_slots = run_slots;
+    BayesModel model = pinned_model(repro, 1e-3);
+    model.older_prior = 1e-6;
+    BayesStrategy strategy(options, model);
+    // A build costs as much as 4 rounds of runs; 5 rounds of 2 runs took 500 s.
+    strategy.judge_start(std::vector<RunSummary>(10, crash()), {400, 500});
+    strategy.begin(graph, 62, 1);
+    const SearchStep step = strategy.next();
+    EXPECT_EQ(step.kind, SearchStep::Kind::test);
+    return step.tests.empty() ? 0 : step.tests[0].runs;
+  };
+  EXPECT_EQ(first_batch(0.99, 0), 10) << "a whole batch at once: nothing to save";
+  EXPECT_EQ(first_batch(0.99, 10), 10);
+  const int reliable = first_batch(0.99, 2);
+  EXPECT_EQ(reliable, 2);
+  const int flaky = first_batch(0.2, 2);
+  EXPECT_GT(flaky, reliable);
+  EXPECT_EQ(flaky % 2, 0);
+}
+
 TEST(BayesStrategyTest, ParallelStepsPickDistinctCommitsThatSplitTheRangeJointly) {
   std::vector<std::vector<Index>> chain = {{}};
   for (Index i = 1; i < 31; ++i) chain.push_back({i - 1});
