@@ -10,7 +10,7 @@
 // tested commits), as in job/bisect_job.
 //
 //   noisy_search_bench [--trials 200] [--sizes 1000,15000] [--repro 1,0.8,0.5,0.3,0.1,0.05]
-//                      [--unrelated 0,0.02,0.05] [--confidence 0.95] [--parallel 1] [--seed 1]
+//                      [--unrelated 0,0.02,0.05] [--confidence 0.99] [--parallel 1] [--seed 1]
 //   noisy_search_bench --calibration PER_CELL [--out DIR]
 // The first prints the table of docs/noisy-search.md ("floor": log2(N) / C(p, f) runs, C the
 // capacity of one run; "x flr": bayes's runs over it; misses split into wrong answers, inconclusive
@@ -721,7 +721,7 @@ int main(int argc, char** argv) {
   std::string calibration_dir;
   int calibration_per_cell = 0;
   int good_end_trials = 0;
-  double confidence = 0.95;
+  double confidence = StrategyOptions{}.confidence;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const std::string value = argv[i + 1];
@@ -762,7 +762,7 @@ int main(int argc, char** argv) {
         Totals classic, bayes;
         for (int t = 0; t < trials; ++t) {
           const Trial trial = make_trial(histories, t, {repro, unrelated}, seed);
-          classic.add(run_trial("classic", trial, 1, 0.95));
+          classic.add(run_trial("classic", trial, 1, confidence));
           bayes.add(run_trial("bayes", trial, parallel, confidence));
         }
         const double floor = std::log2(static_cast<double>(size)) / run_capacity(repro, unrelated);

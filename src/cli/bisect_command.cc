@@ -126,7 +126,7 @@ Subcommand add_bisect_command(CLI::App& parent) {
                   "with syzbot's verdict rule")
       ->check(CLI::IsMember({"bayes", "classic"}));
   app->add_option("--confidence", options.confidence,
-                  "bayes: stop when the leading candidate has this probability (default 0.95)")
+                  "bayes: stop when the leading candidate has this probability (default 0.99)")
       ->check(CLI::Range(0.5, 0.999999));
   app->add_option("--budget", flags->budget,
                   "bayes: stop with the best guess once this is spent: builds=N,runs=N,time=6h "

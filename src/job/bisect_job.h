@@ -44,7 +44,7 @@ struct BisectOptions {
   std::string strategy = "bayes";  // "bayes" or "classic" (search/strategy.h)
   // classic: runs per commit; bayes: runs per batch (a commit may get several batches).
   int runs = 10;
-  double confidence = 0.95;     // bayes: stop when the leading candidate is this likely
+  double confidence = 0.99;     // bayes: stop when the leading candidate is this likely
   search::SearchBudget budget;  // bayes: stop with the best guess when spent (0: no limit)
   int parallel = 1;             // bayes: commits built and tested at once
   // Build folders kept ready for more runs (0: parallel + 2). Each holds a checkout and a build:

@@ -146,12 +146,12 @@ VerdictDecision BayesStrategy::judge_start(std::span<const RunSummary> runs, con
   rate_weights_before_range(counts);
   // And which titles are the bug's? A bug crash and an unrelated one, each seen once, cannot be
   // told apart; taking both would count every later unrelated crash as the bug.
+  if (start_batches_ < model_.max_title_batches && bug_titles_ambiguous(runs)) {
+    decision.more_runs = options_.runs;
+    decision.reason += "; the bug's title is not clear yet";
+    return decision;
+  }
   if (start_batches_ < model_.max_start_batches) {
-    if (bug_titles_ambiguous(runs)) {
-      decision.more_runs = options_.runs;
-      decision.reason += "; the bug's title is not clear yet";
-      return decision;
-    }
     if (rate_efficiency() < model_.start_efficiency) {
       decision.more_runs = options_.runs;
       decision.reason +=

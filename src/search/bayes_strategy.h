@@ -69,6 +69,7 @@ struct BayesModel {
   // Batches on the start commit: until it crashes (0.9^60 = 0.2% to miss a 1-in-10 reproducer),
   // and while p or the bug's titles are too uncertain.
   int max_start_batches = 6;
+  int max_title_batches = 20;     // while the bug's titles are in doubt (search/bug_evidence.h)
   double start_efficiency = 0.8;  // below: a batch tells too little of what it would, p known
   int judge_batches = 3;          // batches on a release tag or the fixed head before judging it
   double judge_error = 0.05;      // a release or head is good once a bug would have shown by now

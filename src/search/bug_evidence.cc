@@ -49,12 +49,12 @@ bool bug_titles_ambiguous(std::span<const RunSummary> start_runs) {
   const TitleCounts counts = count_titles(start_runs);
   const BugTitles titles = leading_titles(counts);
   if (counts.most < 3) return !counts.seen.empty();  // a crash or two: the bug's, or unrelated?
-  // A title left out must be well behind the leader: seen at most a third as often.
   for (const auto& [name, times] : counts.seen) {
-    if (titles.count(name) == 0 && 3 * times > counts.most) return true;
+    // A title left out must be well behind the leader: seen at most a third as often. A title
+    // taken must be seen three times too: with a rare reproducer, an unrelated crash seen twice
+    // next to the bug's three is as likely as a second title of the bug.
+    if (titles.count(name) == 0 ? 3 * times > counts.most : times < 3) return true;
   }
-  // (Every title taken was then seen at least twice, so every crash taken as the bug's shares a
-  // title with another one.)
   return false;
 }
 

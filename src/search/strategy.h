@@ -170,8 +170,10 @@ struct SearchBudget {
 
 struct StrategyOptions {
   bool fix_mode = false;
-  int runs = 10;             // classic: runs per commit; bayes: runs per batch (one action)
-  double confidence = 0.95;  // bayes: stop when the leading hypothesis reaches this
+  int runs = 10;  // classic: runs per commit; bayes: runs per batch (one action)
+  // bayes: stop when the leading hypothesis reaches this. 0.99: the posterior is calibrated, so
+  // this is how often the answer is right (docs/noisy-search.md, "Calibration").
+  double confidence = 0.99;
   SearchBudget budget;
   int parallel = 1;  // bayes: commits tested at once
   // bayes: how many runs go at once (the runner's --jobs, or the VMs); a batch of n runs takes

@@ -44,6 +44,13 @@ TEST(BugEvidenceTest, TitlesAreAmbiguousUntilOneLeadsClearly) {
       std::vector<RunSummary>{crash(bug), crash(bug), crash(bug), crash(other)}));
   EXPECT_TRUE(bug_titles_ambiguous(std::vector<RunSummary>{
       crash(bug), crash(bug), crash(bug), crash(bug), crash(other), crash(other)}));
+  // Three and two: both would be taken (2 > 3 / 2), but a title taken must be seen three times
+  // too: with a rare reproducer an unrelated crash seen twice next to the bug's three is as likely
+  // as a second title of the bug. Three and three: two titles of the bug, clear.
+  EXPECT_TRUE(bug_titles_ambiguous(
+      std::vector<RunSummary>{crash(bug), crash(bug), crash(bug), crash(other), crash(other)}));
+  EXPECT_FALSE(bug_titles_ambiguous(std::vector<RunSummary>{
+      crash(bug), crash(bug), crash(bug), crash(other), crash(other), crash(other)}));
   // An alternative title of the bug's crash is counted with it: clear.
   EXPECT_FALSE(bug_titles_ambiguous(std::vector<RunSummary>{
       crash(bug), crash(bug), crash(bug), crash("KASAN: slab-use-after-free in f", {bug})}));
