@@ -38,21 +38,21 @@ Error no_release_tags(const std::string& bad) {
 Result<std::optional<std::string>> walk_thinned(JobContext& job, std::string& bad,
                                                 const ReleaseTags& releases, BisectResult& result) {
   const std::vector<std::string>& names = releases.names;
-  std::map<std::string, std::string> commit_of = releases.commit_of;
+  const std::map<std::string, std::string>& commit_of = releases.commit_of;
   std::vector<std::string> picked = search::pick_release_tags(names);
   job.events.print("picked [{}] out of {} release tags", fmt::join(picked, " "), names.size());
   std::string last_bad = bad;
   Verdict last_verdict = Verdict::bad;
   for (const std::string& name : picked) {
     job.events.print("testing release {}", name);
-    auto tested = judge(job, commit_of[name], Phase::release);
+    auto tested = judge(job, commit_of.at(name), Phase::release);
     if (!tested) return tested.error();
     last_verdict = tested->verdict();
     if (last_verdict == Verdict::good) {
       bad = last_bad;
-      return std::optional<std::string>(commit_of[name]);
+      return std::optional<std::string>(commit_of.at(name));
     }
-    if (last_verdict == Verdict::bad) last_bad = commit_of[name];
+    if (last_verdict == Verdict::bad) last_bad = commit_of.at(name);
   }
   if (last_verdict == Verdict::bad) {
     job.events.print("crash still happens on the oldest tested release {}", picked.back());
@@ -120,7 +120,8 @@ Result<std::optional<std::string>> choose_good_end(JobContext& job, std::string&
     return fmt::format("{} {}", ends->releases ? "release" : "commit", candidates[i].name);
   };
   if (ends->releases) {
-    job.events.print("choosing among {} release tags by the evidence", candidates.size());
+    job.events.print("choosing among {} release tag{} by the evidence", candidates.size(),
+                     candidates.size() == 1 ? "" : "s");
   } else {
     job.events.print("no release tags before {}: looking back 1, 2, 4, ... {} commits",
                      short_hash(bad), static_cast<std::size_t>(candidates.back().distance));
