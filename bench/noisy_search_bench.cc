@@ -69,21 +69,48 @@ struct History {
   std::shared_ptr<const Ancestry> ancestry;
 };
 
+// Per node: does it have the bug, i.e. is the culprit one of its ancestors or itself?
+std::vector<char> bug_present(const culprit::vcs::CommitGraph& graph, Index culprit) {
+  std::vector<char> present(graph.size(), 0);
+  for (std::size_t node = culprit; node < graph.size(); ++node) {
+    bool bad = node == culprit;
+    for (const Index parent : graph.parents(static_cast<Index>(node))) {
+      bad = bad || present[parent];
+    }
+    present[node] = bad;
+  }
+  return present;
+}
+
+// The driver's kept builds, most recent first: testing one of them costs no build.
+class KeptBuilds {
+ public:
+  explicit KeptBuilds(int limit) : limit_(static_cast<std::size_t>(limit)) {}
+  // Whether testing `node` needs a build; it becomes the most recent.
+  bool needs_build(std::uint64_t node) {
+    const auto found = std::find(kept_.begin(), kept_.end(), node);
+    const bool needs = found == kept_.end();
+    if (!needs) kept_.erase(found);
+    kept_.insert(kept_.begin(), node);
+    if (kept_.size() > limit_) kept_.pop_back();
+    return needs;
+  }
+
+ private:
+  std::size_t limit_;
+  std::vector<std::uint64_t> kept_;
+};
+
 // The simulated driver: the bug is present on descendants of the culprit (itself included).
 class Simulation {
  public:
   Simulation(const History& history, Index culprit, Scenario scenario, std::uint64_t seed,
              int kept_builds)
-      : history_(history), scenario_(scenario), random_(seed), kept_builds_(kept_builds) {
-    const auto& graph = history.graph;
-    present_.assign(graph.size(), 0);
-    for (std::size_t node = culprit; node < graph.size(); ++node) {
-      bool bad = node == culprit;
-      for (const Index parent : graph.parents(static_cast<Index>(node)))
-        bad = bad || present_[parent];
-      present_[node] = bad;
-    }
-  }
+      : history_(history),
+        scenario_(scenario),
+        random_(seed),
+        kept_(kept_builds),
+        present_(bug_present(history.graph, culprit)) {}
 
   std::vector<RunSummary> runs(bool present, int count) {
     std::vector<RunSummary> result(static_cast<std::size_t>(count));
@@ -102,11 +129,7 @@ class Simulation {
 
   // Whether testing `point` needs a build, updating the kept builds (most recent first).
   bool needs_build(Point point) {
-    const auto found = std::find(kept_.begin(), kept_.end(), point);
-    const bool needs = found == kept_.end();
-    if (!needs) kept_.erase(found);
-    kept_.insert(kept_.begin(), point);
-    if (kept_.size() > static_cast<std::size_t>(kept_builds_)) kept_.pop_back();
+    const bool needs = kept_.needs_build(point);
     if (needs) ++outcome_.builds;
     return needs;
   }
@@ -175,9 +198,8 @@ class Simulation {
   const History& history_;
   Scenario scenario_;
   std::mt19937_64 random_;
-  int kept_builds_;
+  KeptBuilds kept_;
   std::vector<char> present_;
-  std::vector<Point> kept_;
   Outcome outcome_;
 };
 
@@ -503,17 +525,12 @@ class GoodEndSimulation {
  public:
   GoodEndSimulation(const TagHistory& history, Index culprit, double repro, std::uint64_t seed,
                     int kept_builds)
-      : history_(history), repro_(repro), random_(seed), kept_builds_(kept_builds) {
-    const auto& graph = history.graph;
-    present_.assign(graph.size(), 0);
-    for (std::size_t node = culprit; node < graph.size(); ++node) {
-      bool bad = node == culprit;
-      for (const Index parent : graph.parents(static_cast<Index>(node)))
-        bad = bad || present_[parent];
-      present_[node] = bad;
-    }
-    culprit_ = culprit;
-  }
+      : history_(history),
+        repro_(repro),
+        random_(seed),
+        kept_(kept_builds),
+        culprit_(culprit),
+        present_(bug_present(history.graph, culprit)) {}
 
   GoodEndOutcome run(SearchStrategy& strategy, bool by_evidence) {
     const auto& graph = history_.graph;
@@ -629,11 +646,7 @@ class GoodEndSimulation {
   }
 
   bool needs_build(Index node) {
-    const auto found = std::find(kept_.begin(), kept_.end(), node);
-    const bool needs = found == kept_.end();
-    if (!needs) kept_.erase(found);
-    kept_.insert(kept_.begin(), node);
-    if (kept_.size() > static_cast<std::size_t>(kept_builds_)) kept_.pop_back();
+    const bool needs = kept_.needs_build(node);
     if (needs) ++outcome_.builds;
     return needs;
   }
@@ -643,10 +656,9 @@ class GoodEndSimulation {
   const TagHistory& history_;
   double repro_;
   std::mt19937_64 random_;
-  int kept_builds_;
+  KeptBuilds kept_;
   Index culprit_ = 0;
   std::vector<char> present_;
-  std::vector<Index> kept_;
   GoodEndOutcome outcome_;
 };
 

@@ -82,18 +82,26 @@ EndStep BayesStrategy::next_end() {
     step.reason = fmt::format("budget spent ({}) before a good end was found", *spent);
     return step;
   }
-  const BatchInformation information(options_.runs, rate_mixture(256));
+  // As in the range search: each end, and each batch size in whole rounds of run slots, scored by
+  // bits per cost.
+  const std::vector<int> sizes = batch_sizes();
+  std::vector<BatchInformation> information;
+  for (const int runs : sizes) information.emplace_back(runs, rate_mixture(256));
   double best_ratio = 0, best_bits = 0;
   for (std::size_t i = 0; i < ends.ends(); ++i) {
     if (end_failed_[i]) continue;
-    const double bits = information.exact(ends.probability_new(i));
     const bool kept = std::find(end_recent_.begin(), end_recent_.end(), i) != end_recent_.end();
-    const double ratio = bits / action_cost(!kept);
-    // Near-ties go to the newer end: a smaller range, and newer code builds more often.
-    if (bits > model_.min_gain_bits && ratio > best_ratio * (1 + 1e-4)) {
-      best_ratio = ratio;
-      best_bits = bits;
-      step.index = i;
+    for (std::size_t k = 0; k < sizes.size(); ++k) {
+      const double bits = information[k].exact(ends.probability_new(i));
+      const double ratio = bits / action_cost(!kept, sizes[k]);
+      // Near-ties go to the newer end (a smaller range, and newer code builds more often) and to
+      // the smaller batch.
+      if (bits > model_.min_gain_bits && ratio > best_ratio * (1 + 1e-4)) {
+        best_ratio = ratio;
+        best_bits = bits;
+        step.index = i;
+        step.runs = sizes[k];
+      }
     }
   }
   if (best_bits <= model_.min_gain_bits) {
@@ -101,7 +109,6 @@ EndStep BayesStrategy::next_end() {
     return step;
   }
   step.kind = EndStep::Kind::test;
-  step.runs = options_.runs;
   step.probability = ends.probability_new(step.index);
   return step;
 }
@@ -122,27 +129,13 @@ Recorded BayesStrategy::record_end(std::size_t end, std::span<const RunSummary> 
   if (counts.total() == 0 && batch.total() == 0) end_failed_[end] = 1;  // nothing testable
   update_end_posterior();
 
-  Recorded recorded;
-  recorded.decision = describe(runs, batch);
-  const double present = end_posterior_->probability_new(end);
-  if (batch.total() > 0) {
-    recorded.decision.verdict = present > 0.5 ? Verdict::bad : Verdict::good;
-    recorded.mark = present > 0.5 ? Mark::bad : Mark::good;
-    if (recorded.decision.verdict == Verdict::good) {
-      recorded.decision.false_negative = chance_all_missed(counts.total(), 1);
-    }
-  }
-  recorded.decision.reason += fmt::format("; chance the bug is present: {:.3f}", present);
-  return recorded;
+  // Ends are older than the start commit: only cause mode looks for them, where new = present.
+  return describe_batch(runs, batch, counts.total(), end_posterior_->probability_new(end));
 }
 
 Recorded BayesStrategy::record_end_build_failure(std::size_t end, const TestCost& cost) {
-  learn_cost(cost, 0);
   end_failed_[end] = 1;
-  Recorded recorded;
-  recorded.decision.verdict = Verdict::skip;
-  recorded.decision.reason = "build failed";
-  return recorded;
+  return build_failed(cost);
 }
 
 void BayesStrategy::finish_ends(std::size_t good, std::optional<std::size_t> new_end) {

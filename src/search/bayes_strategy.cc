@@ -507,28 +507,36 @@ Recorded BayesStrategy::record(Point point, std::span<const RunSummary> runs,
   // the commit is as untestable as one that does not build.
   if (batch.total() == 0) failed_[point] = 1;
 
+  return describe_batch(runs, batch, counts.total(), probability_new(point));
+}
+
+Recorded BayesStrategy::describe_batch(std::span<const RunSummary> runs, const Counts& batch,
+                                       int runs_so_far, double is_new) const {
   Recorded recorded;
   recorded.decision = describe(runs, batch);
-  const double is_new = probability_new(point);
   const double present = options_.fix_mode ? 1 - is_new : is_new;
   if (batch.total() > 0) {
     recorded.decision.verdict = present > 0.5 ? Verdict::bad : Verdict::good;
     recorded.mark = is_new > 0.5 ? Mark::bad : Mark::good;
     if (recorded.decision.verdict == Verdict::good) {
-      recorded.decision.false_negative = chance_all_missed(counts.total(), 1);
+      recorded.decision.false_negative = chance_all_missed(runs_so_far, 1);
     }
   }
   recorded.decision.reason += fmt::format("; chance the bug is present: {:.3f}", present);
   return recorded;
 }
 
-Recorded BayesStrategy::record_build_failure(Point point, const TestCost& cost) {
+Recorded BayesStrategy::build_failed(const TestCost& cost) {
   learn_cost(cost, 0);
-  failed_[point] = 1;
   Recorded recorded;
   recorded.decision.verdict = Verdict::skip;
   recorded.decision.reason = "build failed";
   return recorded;
+}
+
+Recorded BayesStrategy::record_build_failure(Point point, const TestCost& cost) {
+  failed_[point] = 1;
+  return build_failed(cost);
 }
 
 double BayesStrategy::confidence() const {

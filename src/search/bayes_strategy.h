@@ -142,6 +142,10 @@ class BayesStrategy final : public SearchStrategy {
   int rounds(int runs) const;  // rounds of run slots a batch of `runs` runs takes
   std::vector<int> batch_sizes() const;
   VerdictDecision describe(std::span<const RunSummary> runs, const Counts& counts) const;
+  // A recorded batch: its runs described, its verdict from P(new) of the point after it.
+  Recorded describe_batch(std::span<const RunSummary> runs, const Counts& batch, int runs_so_far,
+                          double is_new) const;
+  Recorded build_failed(const TestCost& cost);
   VerdictDecision judge_commit(std::span<const RunSummary> runs, bool& is_bad);
   void rate_weights_before_range(const Counts& extra_present);
   void update_rate_means();  // repro_ and unrelated_ from rate_weight_
