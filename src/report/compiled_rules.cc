@@ -44,12 +44,22 @@ const CompiledRules& compiled() {
         compiled_kind.formats.push_back(std::move(compiled_format));
       }
       compiled_kind.not_oops = compile_any(kind.not_oops);
+      std::vector<std::string_view> titles;
+      for (const ReportFormat& format : kind.formats) titles.push_back(format.title);
+      compiled_kind.titles = compile_set(titles);
       out->kinds.push_back(std::move(compiled_kind));
       literals.emplace_back(kind.header);
     }
     out->info_base = literals.size();
     for (std::string_view info : source.info_with_stack) literals.emplace_back(info);
-    out->scanner = std::make_unique<LiteralScanner>(literals);
+    out->flag_base = literals.size();
+    literals.emplace_back(source.panic_marker);
+    literals.emplace_back(source.console_hangup);
+    std::vector<std::string> suppressions;
+    for (std::string_view pattern : source.suppressions) {
+      suppressions.push_back(expand_macros(pattern));
+    }
+    out->scanner = std::make_unique<LiteralScanner>(literals, suppressions);
     out->suppressions = compile_any(source.suppressions);
     out->continuation_headers = compile_any(source.continuation_headers);
     for (std::string_view start : source.stack_starts) {
@@ -58,6 +68,7 @@ const CompiledRules& compiled() {
         out->riscv_stack_start = out->stack_starts.back().get();
     }
     out->any_stack_start = compile_any(source.stack_starts);
+    out->stack_start_set = compile_set(source.stack_starts);
     for (std::string_view frame : source.frame_lines) {
       out->frame_lines.push_back(compile_pattern(frame));
     }
