@@ -165,10 +165,9 @@ std::optional<CrashReport> ReportCursor::next() {
     if (mark.kind != nullptr) bounds.end = mark.end;
     if (!mark.ends_report || cut != span_end) continue;
     if (bounds.next_report == span_end) bounds.next_report = mark.pos;
-    bool same_caller = mark.context == oops.context;
-    if (tagged && !same_caller) {
+    if (tagged && mark.context != oops.context) {
       if (++other_callers == kMaxOtherCallers) cut = mark.pos;
-    } else if (same_caller && mark.kind == oops.kind && repeats < kMaxRepeats) {
+    } else if (tagged && mark.kind == oops.kind && repeats < kMaxRepeats) {
       ++repeats;
     } else if (++counted == kReportsAfter) {
       cut = mark.pos;

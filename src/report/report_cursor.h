@@ -36,12 +36,12 @@ class ReportCursor {
   static constexpr std::size_t kMaxLookback = std::size_t{256} << 10;
   // A report's text runs on through the next report (often its consequence: a fault while
   // reporting, BUG() after a Rust panic, the KASAN report's own fault) and ends where the second
-  // one after it starts; reports of the same kind from the same caller (the hung-task detector
-  // lists every blocked task) count as one, up to kMaxRepeats of them; with caller tags only the
-  // report's own caller counts, and kMaxOtherCallers reports of other callers end it.
+  // one after it starts. With caller tags only the report's own caller counts, its reports of
+  // the same kind count as one up to kMaxRepeats of them (the hung-task detector lists every
+  // blocked task), and kMaxOtherCallers reports of other callers end it.
   static constexpr int kReportsAfter = 2;
   static constexpr int kMaxRepeats = 8;
-  static constexpr int kMaxOtherCallers = 8;
+  static constexpr int kMaxOtherCallers = 4;
 
   // Looks for reports from console offset `from` on (a line start, or the "\n" before one).
   explicit ReportCursor(std::size_t from);
