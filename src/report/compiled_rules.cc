@@ -5,6 +5,9 @@
 namespace culprit::report::detail {
 namespace {
 
+// Shorter literal prefixes would find too many lines to confirm.
+constexpr std::size_t kMinSuppressionPrefix = 5;
+
 std::vector<std::unique_ptr<RE2>> compile_parts(const std::vector<std::string_view>& parts) {
   std::vector<std::unique_ptr<RE2>> out;
   for (std::string_view part : parts) {
@@ -55,10 +58,19 @@ const CompiledRules& compiled() {
     out->flag_base = literals.size();
     literals.emplace_back(source.panic_marker);
     literals.emplace_back(source.console_hangup);
+    // A suppression is found by the literal it starts with and confirmed on its line (scanning
+    // for literals is much faster than for regexps); one without such a literal is scanned for
+    // as it is.
     std::vector<std::string> suppressions;
     for (std::string_view pattern : source.suppressions) {
-      suppressions.push_back(expand_macros(pattern));
+      std::string prefix = literal_prefix(expand_macros(pattern));
+      if (prefix.size() >= kMinSuppressionPrefix) {
+        literals.push_back(std::move(prefix));
+      } else {
+        suppressions.push_back(expand_macros(pattern));
+      }
     }
+    out->suppression_regex_base = literals.size();
     out->scanner = std::make_unique<LiteralScanner>(literals, suppressions);
     out->suppressions = compile_any(source.suppressions);
     out->continuation_headers = compile_any(source.continuation_headers);

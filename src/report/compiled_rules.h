@@ -55,10 +55,13 @@ struct CompiledRules {
   std::unique_ptr<RE2> corrupted_title;
   std::unique_ptr<RE2> executor_comm;
   // Pattern ids: [0, kinds) are report headers, [info_base, flag_base) the info-with-stack
-  // messages, then the log-wide markers: kPanicMarker, kConsoleHangup and the suppressions.
+  // messages, then the log-wide markers: kPanicMarker, kConsoleHangup, the literals that
+  // suppressions start with (their line must still match `suppressions`), and from
+  // suppression_regex_base the suppressions without such a literal.
   std::unique_ptr<LiteralScanner> scanner;
   std::size_t info_base = 0;
   std::size_t flag_base = 0;
+  std::size_t suppression_regex_base = 0;
 };
 
 // Log-wide markers, by their id minus CompiledRules::flag_base (every suppression is kSuppression).

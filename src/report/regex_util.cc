@@ -29,6 +29,32 @@ std::unique_ptr<RE2> compile_pattern(std::string_view pattern) {
   return re;
 }
 
+std::string literal_prefix(std::string_view pattern) {
+  constexpr std::string_view kOperators = ".[](){}*+?|^$\\";
+  constexpr std::string_view kQuantifiers = "*+?{";
+  std::string prefix;
+  std::size_t i = 0;
+  while (i < pattern.size()) {
+    char c = pattern[i];
+    std::size_t next = i + 1;
+    if (c == '\\') {
+      // Only escaped punctuation stands for itself (\d, \b, \x41 ... do not).
+      if (next >= pattern.size()) break;
+      c = pattern[next];
+      if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) break;
+      ++next;
+    } else if (kOperators.find(c) != std::string_view::npos) {
+      break;
+    }
+    if (next < pattern.size() && kQuantifiers.find(pattern[next]) != std::string_view::npos) break;
+    prefix += c;
+    i = next;
+  }
+  // An alternation anywhere makes the prefix optional.
+  if (pattern.find('|') != std::string_view::npos) return "";
+  return prefix;
+}
+
 std::unique_ptr<RE2::Set> compile_set(const std::vector<std::string_view>& patterns) {
   if (patterns.empty()) return nullptr;
   auto set = std::make_unique<RE2::Set>(pattern_options(), RE2::UNANCHORED);

@@ -24,6 +24,11 @@ std::unique_ptr<RE2::Set> compile_set(const std::vector<std::string_view>& patte
 // set cannot tell (it ran out of memory), so that callers fall back to searching each pattern.
 std::vector<bool> occurring(const RE2::Set* set, std::size_t count, std::string_view text);
 
+// The literal text every match of `pattern` starts with ("" if none): its leading characters up
+// to the first operator, escaped punctuation unescaped, less a last character that a quantifier
+// makes optional.
+std::string literal_prefix(std::string_view pattern);
+
 // One alternation of all `patterns` ("matches any of them"); nullptr when the list is empty.
 std::unique_ptr<RE2> compile_any(const std::vector<std::string_view>& patterns);
 

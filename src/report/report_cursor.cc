@@ -48,8 +48,17 @@ void ReportCursor::index_region(std::size_t from, std::size_t to) {
   rules.scanner->scan(region, [&](unsigned id, std::size_t end) {
     std::size_t at = end - 1;  // last byte of the occurrence
     if (id >= rules.flag_base) {
-      flags_[std::min<std::size_t>(id - rules.flag_base, detail::kSuppression)].push_back(from +
-                                                                                          at);
+      std::size_t flag = std::min<std::size_t>(id - rules.flag_base, detail::kSuppression);
+      if (flag == detail::kSuppression && id < rules.suppression_regex_base) {
+        // The literal a suppression starts with: does the whole pattern match on its line?
+        std::size_t newline = region.rfind('\n', at);
+        std::size_t line_start = newline == std::string_view::npos ? 0 : newline + 1;
+        std::size_t line_end = region.find('\n', at);
+        if (line_end == std::string_view::npos) line_end = region.size();
+        std::string_view line = region.substr(line_start, line_end - line_start);
+        if (!contains_match(rules.suppressions.get(), line)) return true;
+      }
+      flags_[flag].push_back(from + at);
       return true;
     }
     if (any && at < classified_end) return true;  // this line is done
