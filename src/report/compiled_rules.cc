@@ -49,7 +49,7 @@ const CompiledRules& compiled() {
       compiled_kind.not_oops = compile_any(kind.not_oops);
       std::vector<std::string_view> titles;
       for (const ReportFormat& format : kind.formats) titles.push_back(format.title);
-      compiled_kind.titles = compile_set(titles);
+      compiled_kind.titles = std::make_unique<PatternPrefilter>(titles);
       out->kinds.push_back(std::move(compiled_kind));
       literals.emplace_back(kind.header);
     }
@@ -80,7 +80,7 @@ const CompiledRules& compiled() {
         out->riscv_stack_start = out->stack_starts.back().get();
     }
     out->any_stack_start = compile_any(source.stack_starts);
-    out->stack_start_set = compile_set(source.stack_starts);
+    out->stack_start_set = std::make_unique<PatternPrefilter>(source.stack_starts);
     for (std::string_view frame : source.frame_lines) {
       out->frame_lines.push_back(compile_pattern(frame));
     }

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <re2/re2.h>
-#include <re2/set.h>
 
 #include <memory>
 #include <string_view>
@@ -12,6 +11,7 @@
 
 #include "report/literal_scanner.h"
 #include "report/oops_table.h"
+#include "report/pattern_prefilter.h"
 
 namespace culprit::report::detail {
 
@@ -34,15 +34,15 @@ struct CompiledKind {
   const OopsKind* source = nullptr;
   std::vector<CompiledFormat> formats;
   std::unique_ptr<RE2> not_oops;
-  std::unique_ptr<RE2::Set> titles;  // every format's title pattern, in format order
+  std::unique_ptr<PatternPrefilter> titles;  // every format's title pattern, in format order
 };
 
 struct CompiledRules {
   std::vector<CompiledKind> kinds;
   std::unique_ptr<RE2> suppressions;
   std::unique_ptr<RE2> continuation_headers;
-  std::vector<std::unique_ptr<RE2>> stack_starts;  // in table order
-  std::unique_ptr<RE2::Set> stack_start_set;       // the same, as one set
+  std::vector<std::unique_ptr<RE2>> stack_starts;     // in table order
+  std::unique_ptr<PatternPrefilter> stack_start_set;  // the same, as one prefilter
   const RE2* riscv_stack_start = nullptr;
   std::unique_ptr<RE2> any_stack_start;
   std::vector<std::unique_ptr<RE2>> frame_lines;

@@ -19,10 +19,10 @@ struct ScratchDeleter {
   void operator()(hs_scratch_t* scratch) const { hs_free_scratch(scratch); }
 };
 
-// One scratch area per thread, grown to fit every database it is used with (once per database:
-// hs_alloc_scratch costs more than scanning a short report).
-// `serial` names the database (addresses can be reused).
-hs_scratch_t* thread_scratch(const hs_database_t* database, std::uint64_t serial) {
+}  // namespace
+
+// Grown once per database: hs_alloc_scratch costs more than scanning a short report.
+hs_scratch_t* hyperscan_scratch(const hs_database_t* database, std::uint64_t serial) {
   thread_local std::unique_ptr<hs_scratch_t, ScratchDeleter> scratch;
   thread_local std::vector<std::uint64_t> fitted;
   if (scratch && std::find(fitted.begin(), fitted.end(), serial) != fitted.end()) {
@@ -37,6 +37,13 @@ hs_scratch_t* thread_scratch(const hs_database_t* database, std::uint64_t serial
   scratch.reset(raw);
   return raw;
 }
+
+std::uint64_t new_database_serial() {
+  static std::atomic<std::uint64_t> next_serial{0};
+  return ++next_serial;
+}
+
+namespace {
 
 struct ScanContext {
   const std::function<bool(unsigned, std::size_t)>* on_match;
@@ -68,8 +75,7 @@ std::string escape_literal(const std::string& literal) {
 
 LiteralScanner::LiteralScanner(const std::vector<std::string>& literals,
                                const std::vector<std::string>& regexes) {
-  static std::atomic<std::uint64_t> next_serial{0};
-  serial_ = ++next_serial;
+  serial_ = new_database_serial();
   hs_compile_error_t* error = nullptr;
   hs_error_t status = HS_SUCCESS;
   if (regexes.empty()) {
@@ -117,7 +123,7 @@ LiteralScanner::~LiteralScanner() {
 
 void LiteralScanner::scan(std::string_view text,
                           const std::function<bool(unsigned, std::size_t)>& on_match) const {
-  hs_scratch_t* scratch = thread_scratch(database_, serial_);
+  hs_scratch_t* scratch = hyperscan_scratch(database_, serial_);
   std::size_t base = 0;
   while (base < text.size()) {
     std::size_t length = text.size() - base;

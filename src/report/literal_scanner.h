@@ -14,6 +14,12 @@
 
 namespace culprit::report {
 
+// A Hyperscan scratch area for `database` on this thread (one per thread, grown to fit every
+// database it is used with); `serial` names the database (new_database_serial()), since
+// addresses can be reused.
+hs_scratch_t* hyperscan_scratch(const hs_database_t* database, std::uint64_t serial);
+std::uint64_t new_database_serial();
+
 class LiteralScanner {
  public:
   // `literals` must be non-empty and contain no newline; their index is the id reported.

@@ -343,7 +343,7 @@ Description describe(std::string_view text, const CompiledKind& kind) {
   std::size_t start = text.size();
   bool matched_title = false;
   // Which title patterns occur at all, in one pass; only those are searched for where.
-  std::vector<bool> occurs = occurring(kind.titles.get(), kind.formats.size(), text);
+  std::vector<bool> occurs = kind.titles->may_occur(text);
   for (std::size_t index = 0; index < kind.formats.size(); ++index) {
     if (!occurs[index]) continue;
     const CompiledFormat& format = kind.formats[index];
@@ -429,8 +429,7 @@ std::string corruption_of(std::string_view title, std::string_view report,
   if (format == nullptr || format->source->no_stack_trace) return "";
   bool has_stack_trace = false;
   // Which stack starts occur at all, in one pass; only those are searched for where.
-  std::vector<bool> occurs =
-      occurring(rules.stack_start_set.get(), rules.stack_starts.size(), report);
+  std::vector<bool> occurs = rules.stack_start_set->may_occur(report);
   for (std::size_t i = 0; i < rules.stack_starts.size(); ++i) {
     if (!occurs[i]) continue;
     const auto& start = rules.stack_starts[i];

@@ -55,38 +55,6 @@ std::string literal_prefix(std::string_view pattern) {
   return prefix;
 }
 
-std::unique_ptr<RE2::Set> compile_set(const std::vector<std::string_view>& patterns) {
-  if (patterns.empty()) return nullptr;
-  auto set = std::make_unique<RE2::Set>(pattern_options(), RE2::UNANCHORED);
-  for (std::string_view pattern : patterns) {
-    std::string error;
-    if (set->Add(expand_macros(pattern), &error) < 0) {
-      std::fprintf(stderr, "culprit: invalid report pattern %s: %s\n", std::string(pattern).c_str(),
-                   error.c_str());
-      std::abort();
-    }
-  }
-  if (!set->Compile()) {
-    std::fprintf(stderr, "culprit: cannot compile a report pattern set\n");
-    std::abort();
-  }
-  return set;
-}
-
-std::vector<bool> occurring(const RE2::Set* set, std::size_t count, std::string_view text) {
-  std::vector<bool> out(count, set == nullptr);
-  if (set == nullptr) return out;
-  std::vector<int> hits;
-  RE2::Set::ErrorInfo error{};
-  if (!set->Match(re2::StringPiece(text.data(), text.size()), &hits, &error) &&
-      error.kind != RE2::Set::kNoError) {
-    out.assign(count, true);
-    return out;
-  }
-  for (int hit : hits) out[static_cast<std::size_t>(hit)] = true;
-  return out;
-}
-
 std::unique_ptr<RE2> compile_any(const std::vector<std::string_view>& patterns) {
   if (patterns.empty()) return nullptr;
   std::string joined;

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <re2/re2.h>
-#include <re2/set.h>
 
 #include <memory>
 #include <optional>
@@ -15,14 +14,6 @@ namespace culprit::report {
 // Compiles a pattern (macros expanded) for matching raw bytes: logs are not necessarily UTF-8, so
 // every byte is one character. Aborts on an invalid pattern: all patterns are compiled-in data.
 std::unique_ptr<RE2> compile_pattern(std::string_view pattern);
-
-// The patterns as one set (same options as compile_pattern): which of them occur in a text, in
-// one pass. nullptr when the list is empty.
-std::unique_ptr<RE2::Set> compile_set(const std::vector<std::string_view>& patterns);
-
-// Whether pattern i of `set` (built from `count` patterns) occurs in `text`: all true when the
-// set cannot tell (it ran out of memory), so that callers fall back to searching each pattern.
-std::vector<bool> occurring(const RE2::Set* set, std::size_t count, std::string_view text);
 
 // The literal text every match of `pattern` starts with ("" if none): its leading characters up
 // to the first operator, escaped punctuation unescaped, less a last character that a quantifier
