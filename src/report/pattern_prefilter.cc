@@ -18,15 +18,17 @@ int on_match(unsigned int id, unsigned long long /*from*/, unsigned long long /*
 }  // namespace
 
 PatternPrefilter::PatternPrefilter(const std::vector<std::string_view>& patterns)
-    : count_(patterns.size()), serial_(new_database_serial()) {
-  if (patterns.empty()) return;
-  std::vector<std::string> expanded;
-  for (std::string_view pattern : patterns) expanded.push_back(expand_macros(pattern));
+    : serial_(new_database_serial()) {
+  for (std::string_view pattern : patterns) patterns_.push_back(expand_macros(pattern));
+}
+
+void PatternPrefilter::build() const {
+  if (patterns_.empty()) return;
   std::vector<const char*> expressions;
   std::vector<unsigned> flags;
   std::vector<unsigned> ids;
-  for (unsigned i = 0; i < expanded.size(); ++i) {
-    expressions.push_back(expanded[i].c_str());
+  for (unsigned i = 0; i < patterns_.size(); ++i) {
+    expressions.push_back(patterns_[i].c_str());
     flags.push_back(HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY);
     ids.push_back(i);
   }
@@ -45,10 +47,12 @@ PatternPrefilter::~PatternPrefilter() {
 }
 
 std::vector<bool> PatternPrefilter::may_occur(std::string_view text) const {
+  std::call_once(built_, [this] { build(); });
+  const std::size_t count = patterns_.size();
   if (database_ == nullptr || text.size() > std::numeric_limits<unsigned>::max()) {
-    return std::vector<bool>(count_, true);
+    return std::vector<bool>(count, true);
   }
-  std::vector<bool> out(count_, false);
+  std::vector<bool> out(count, false);
   hs_scan(database_, text.data(), static_cast<unsigned>(text.size()), 0,
           hyperscan_scratch(database_, serial_), on_match, &out);
   return out;

@@ -6,6 +6,8 @@
 #include <hs/hs.h>
 
 #include <cstdint>
+#include <mutex>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -13,7 +15,8 @@ namespace culprit::report {
 
 class PatternPrefilter {
  public:
-  // RE2 patterns (macros not yet expanded) searched unanchored in raw bytes.
+  // RE2 patterns (macros not yet expanded) searched unanchored in raw bytes. The Hyperscan
+  // database is built on first use (a console meets few kinds of report).
   explicit PatternPrefilter(const std::vector<std::string_view>& patterns);
   ~PatternPrefilter();
   PatternPrefilter(const PatternPrefilter&) = delete;
@@ -23,8 +26,11 @@ class PatternPrefilter {
   std::vector<bool> may_occur(std::string_view text) const;
 
  private:
-  std::size_t count_ = 0;
-  hs_database_t* database_ = nullptr;
+  void build() const;
+
+  std::vector<std::string> patterns_;  // macros expanded
+  mutable std::once_flag built_;
+  mutable hs_database_t* database_ = nullptr;
   std::uint64_t serial_ = 0;
 };
 
