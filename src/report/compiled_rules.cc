@@ -1,5 +1,8 @@
 #include "report/compiled_rules.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "report/regex_util.h"
 
 namespace culprit::report::detail {
@@ -53,7 +56,11 @@ const CompiledRules& compiled() {
       out->kinds.push_back(std::move(compiled_kind));
       literals.emplace_back(kind.header);
     }
-    out->info_base = literals.size();
+    out->info_base = literals.size();  // at most 64 kinds: their hits on a line fit a mask
+    if (out->info_base > 64) {
+      std::fprintf(stderr, "culprit: more than 64 kinds of report\n");
+      std::abort();
+    }
     for (std::string_view info : source.info_with_stack) literals.emplace_back(info);
     out->flag_base = literals.size();
     literals.emplace_back(source.panic_marker);

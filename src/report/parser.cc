@@ -436,9 +436,15 @@ std::string corruption_of(std::string_view title, std::string_view report,
     auto groups = search(*start, report);
     if (!groups) continue;
     std::size_t from = (*groups)[0]->data() - report.data();
-    const std::string_view trace = report.substr(from);
+    // The trace's first 16 lines are all that is looked at.
+    std::string_view trace = report.substr(from);
+    std::size_t newlines = 0;
+    for (std::size_t pos = trace.find('\n'); pos != std::string_view::npos && newlines < 16;
+         pos = trace.find('\n', pos + 1)) {
+      if (++newlines == 16) trace = trace.substr(0, pos);
+    }
     // As syzkaller counts them: the pieces between "\n"s, an empty one after the last included.
-    if (std::count(trace.begin(), trace.end(), '\n') + 1 < 4) return "call trace is missed";
+    if (newlines + 1 < 4) return "call trace is missed";
     std::vector<std::string_view> lines = split_lines(trace);
     bool corrupted = true;
     for (std::size_t i = 1; i < 16 && i < lines.size(); ++i) {
@@ -537,6 +543,16 @@ std::string context_key(std::string_view line) {
 const CompiledKind* oops_kind(std::string_view line) {
   for (const CompiledKind& kind : compiled().kinds) {
     if (line_starts_oops(line, kind)) return &kind;
+  }
+  return nullptr;
+}
+
+const CompiledKind* oops_kind(std::string_view line, std::uint64_t headers) {
+  const std::vector<CompiledKind>& kinds = compiled().kinds;
+  for (std::size_t i = 0; i < kinds.size() && i < 64; ++i) {
+    if (((headers >> i) & 1) != 0 && !contains_match(kinds[i].not_oops.get(), line)) {
+      return &kinds[i];
+    }
   }
   return nullptr;
 }

@@ -71,14 +71,17 @@ std::optional<Groups> search(const RE2& re, std::string_view text) {
   // A null data pointer would make an empty participating group look like a missing one.
   if (text.data() == nullptr) text = std::string_view("", 0);
   int count = re.NumberOfCapturingGroups() + 1;
-  std::vector<re2::StringPiece> pieces(count);
+  // Most searches fail: no allocation for those.
+  thread_local std::vector<re2::StringPiece> pieces;
+  if (pieces.size() < static_cast<std::size_t>(count)) pieces.resize(count);
   if (!re.Match(re2::StringPiece(text.data(), text.size()), 0, text.size(), RE2::UNANCHORED,
                 pieces.data(), count)) {
     return std::nullopt;
   }
   Groups groups;
   groups.reserve(count);
-  for (const re2::StringPiece& piece : pieces) {
+  for (int i = 0; i < count; ++i) {
+    const re2::StringPiece& piece = pieces[i];
     if (piece.data() == nullptr) {
       groups.emplace_back(std::nullopt);
     } else {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -42,5 +43,7 @@ std::string context_key(std::string_view line);
 // The kind of report a console line (without its line end) starts: the first kind whose header
 // it holds and whose harmless lines it is not; nullptr when it starts none.
 const CompiledKind* oops_kind(std::string_view line);
+// The same when the headers the line holds are known: bit i of `headers` for kind i.
+const CompiledKind* oops_kind(std::string_view line, std::uint64_t headers);
 
 }  // namespace culprit::report::detail

@@ -1,6 +1,7 @@
 #include "report/report_cursor.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <string_view>
 
 #include "report/compiled_rules.h"
@@ -43,8 +44,26 @@ std::size_t ReportCursor::keep_from() const {
 void ReportCursor::index_region(std::size_t from, std::size_t to) {
   const CompiledRules& rules = detail::compiled();
   std::string_view region = view_.substr(from - base_, to - from);
-  std::size_t classified_end = 0;  // end of the last line examined, relative to `region`
+  // The line being looked at (relative to `region`), the headers and messages found on it.
   bool any = false;
+  std::size_t line_start = 0;
+  std::size_t line_end = 0;
+  std::uint64_t headers = 0;
+  bool info = false;
+  auto classify = [&] {
+    if (!any) return;
+    std::string_view line = without_cr(region.substr(line_start, line_end - line_start));
+    Mark mark{.pos = from + line_start, .end = from + line_end};
+    if (headers != 0) mark.kind = detail::oops_kind(line, headers);
+    mark.ends_report =
+        info || (mark.kind != nullptr && !contains_match(rules.continuation_headers.get(), line));
+    if (mark.kind != nullptr || info) {
+      mark.context = detail::context_key(line);
+      marks_.push_back(std::move(mark));
+    }
+    headers = 0;
+    info = false;
+  };
   rules.scanner->scan(region, [&](unsigned id, std::size_t end) {
     std::size_t at = end - 1;  // last byte of the occurrence
     if (id >= rules.flag_base) {
@@ -52,36 +71,31 @@ void ReportCursor::index_region(std::size_t from, std::size_t to) {
       if (flag == detail::kSuppression && id < rules.suppression_regex_base) {
         // The literal a suppression starts with: does the whole pattern match on its line?
         std::size_t newline = region.rfind('\n', at);
-        std::size_t line_start = newline == std::string_view::npos ? 0 : newline + 1;
-        std::size_t line_end = region.find('\n', at);
-        if (line_end == std::string_view::npos) line_end = region.size();
-        std::string_view line = region.substr(line_start, line_end - line_start);
-        if (!contains_match(rules.suppressions.get(), line)) return true;
+        std::size_t start = newline == std::string_view::npos ? 0 : newline + 1;
+        std::size_t stop = std::min(region.find('\n', at), region.size());
+        if (!contains_match(rules.suppressions.get(), region.substr(start, stop - start))) {
+          return true;
+        }
       }
       flags_[flag].push_back(from + at);
       return true;
     }
-    if (any && at < classified_end) return true;  // this line is done
-    std::size_t newline = at == 0 ? std::string_view::npos : region.rfind('\n', at - 1);
-    std::size_t line_start = newline == std::string_view::npos ? 0 : newline + 1;
-    std::size_t line_end = region.find('\n', at);
-    if (line_end == std::string_view::npos) line_end = region.size();
-    any = true;
-    classified_end = line_end;
-    std::string_view line = without_cr(region.substr(line_start, line_end - line_start));
-    Mark mark{.pos = from + line_start, .end = from + line_end, .kind = detail::oops_kind(line)};
-    bool info = false;
-    for (std::string_view message : console_rules().info_with_stack) {
-      if (line.find(message) != std::string_view::npos) info = true;
+    if (!any || at >= line_end) {
+      classify();
+      std::size_t newline = at == 0 ? std::string_view::npos : region.rfind('\n', at - 1);
+      line_start = newline == std::string_view::npos ? 0 : newline + 1;
+      line_end = region.find('\n', at);
+      if (line_end == std::string_view::npos) line_end = region.size();
+      any = true;
     }
-    mark.ends_report =
-        info || (mark.kind != nullptr && !contains_match(rules.continuation_headers.get(), line));
-    if (mark.kind != nullptr || info) {
-      mark.context = detail::context_key(line);
-      marks_.push_back(std::move(mark));
+    if (id < rules.info_base) {
+      headers |= std::uint64_t{1} << id;
+    } else {
+      info = true;
     }
     return true;
   });
+  classify();
 }
 
 bool ReportCursor::index_to(std::size_t limit) {
