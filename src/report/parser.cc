@@ -463,7 +463,8 @@ std::string corruption_of(std::string_view title, std::string_view report,
 }
 
 std::optional<ExecutorInfo> executor_of(std::string_view report) {
-  if (!contains(report, " Comm: syz.")) return std::nullopt;  // what the pattern starts with
+  // What the pattern starts with (found by its first letter: a space is everywhere).
+  if (find_spaced(report, "Comm: syz.") == std::string_view::npos) return std::nullopt;
   auto groups = search(*compiled().executor_comm, report);
   if (!groups) return std::nullopt;
   ExecutorInfo info;
