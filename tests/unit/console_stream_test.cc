@@ -86,7 +86,7 @@ TEST(ConsoleStream, PiecesOfAnySizeGiveTheWholeLogsReports) {
   ASSERT_GT(log.size(), 1u << 20) << "corpus not found under " << kShared;
   std::vector<CrashReport> whole = parse_console(log);
   ASSERT_GT(whole.size(), 1000u);
-  for (std::size_t piece : {std::size_t{4093}, std::size_t{1} << 16, std::size_t{1} << 20}) {
+  for (std::size_t piece : {std::size_t{4093}, std::size_t{1} << 20}) {
     std::vector<CrashReport> streamed = parse_in_pieces(log, piece);
     ASSERT_EQ(streamed.size(), whole.size()) << "pieces of " << piece;
     for (std::size_t i = 0; i < whole.size(); ++i) {
@@ -138,9 +138,9 @@ TEST(ConsoleStream, HoldsBoundedBytesWhateverIsFed) {
   std::size_t most_held = 0;
   ConsoleStream stream([&](CrashReport) { ++reports; });
   constexpr std::size_t kPiece = std::size_t{1} << 16;
-  // 12 MiB of crash-dense console, then 8 MiB without a crash.
-  for (int round = 0; round < 12; ++round) {
-    const bool dense = round < 4;
+  // 9 MiB of crash-dense console, then 4 MiB without a crash.
+  for (int round = 0; round < 7; ++round) {
+    const bool dense = round < 3;
     std::string_view text = dense ? std::string_view(log) : culprit::testing::kCleanLog;
     std::size_t fed = 0;
     while (fed < (std::size_t{1} << 20) * (dense ? 3 : 1)) {
@@ -151,7 +151,7 @@ TEST(ConsoleStream, HoldsBoundedBytesWhateverIsFed) {
     }
   }
   stream.finish();
-  EXPECT_GT(reports, 4000u);
+  EXPECT_GT(reports, 3000u);
   // Context lines before a report, its span after it, the buffer's slack and one piece.
   EXPECT_LE(most_held, (std::size_t{3} << 20) + kPiece);
 }
