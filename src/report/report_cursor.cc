@@ -36,6 +36,8 @@ void ReportCursor::set_view(std::string_view view, std::size_t base, bool comple
 
 std::size_t ReportCursor::keep_from() const {
   std::size_t anchor = pending_ ? pending_->pos : indexed_to_;
+  // A report line found but not yet taken (its next line is still coming) counts too.
+  if (!marks_.empty()) anchor = std::min(anchor, marks_.front().pos);
   // One byte more than the lookback: the context lines start after a "\n".
   if (anchor > from_ + kMaxLookback + 1) return anchor - kMaxLookback - 1;
   return from_;
