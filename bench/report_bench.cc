@@ -1,17 +1,25 @@
-// Console parser throughput.
+// Console parser throughput and memory.
 //
-//   BM_ParseCorpus    every case file of shared/testdata/{linux,all}/report concatenated
-//                     (full of crashes: measures report extraction)
-//   BM_ParseCleanLog  a generated boot-and-run log without any crash (measures the scan), and,
-//                     in the same run, `grep -c -E '<report headers>'` over the same file
+//   BM_ParseCorpus      every case file of shared/testdata/{linux,all}/report concatenated
+//                       (full of crashes: measures report extraction)
+//   BM_ParseCleanLog    a generated boot-and-run log without any crash (measures the scan), and,
+//                       in the same run, `grep -c -E '<report headers>'` over the same file
+//   BM_CrashDense       the corpus repeated to CULPRIT_BENCH_DENSE_BYTES (default 64 MiB), fed to
+//                       report::ConsoleStream in 1 MiB pieces as `culprit report` does; in the same
+//                       run a clean log of the same size parsed the same way and `grep -c` of the
+//                       report headers over the crash-dense file: MB/s of each and the ratios
+//   BM_ReportCommandRss `culprit report FILE >/dev/null` on the corpus repeated to
+//                       CULPRIT_BENCH_RSS_BYTES (default 1 GiB): peak RSS and MB/s of the process
 //
-// Environment: CULPRIT_BENCH_LOG_BYTES sets the clean log size (default 1 GiB); the log is
+// Environment: CULPRIT_BENCH_LOG_BYTES sets the clean log size (default 1 GiB); logs are
 // generated once into $TMPDIR (or /tmp) and reused. CULPRIT_SHARED_DIR overrides the location of
 // the shared test data (default: ../shared next to the source tree).
 #include <benchmark/benchmark.h>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "report/console_stream.h"
 #include "report/oops_table.h"
 #include "report/report.h"
 
@@ -54,18 +63,38 @@ const std::string& corpus() {
   return data;
 }
 
-std::size_t clean_log_bytes() {
-  if (const char* env = std::getenv("CULPRIT_BENCH_LOG_BYTES")) return std::stoull(env);
-  return std::size_t{1} << 30;
+std::size_t size_from_env(const char* name, std::size_t fallback) {
+  if (const char* env = std::getenv(name)) return std::stoull(env);
+  return fallback;
+}
+
+fs::path temp_path(const std::string& name) {
+  const char* tmp = std::getenv("TMPDIR");
+  return fs::path(tmp != nullptr ? tmp : "/tmp") / name;
+}
+
+// The corpus repeated (whole case files) until the file has `size` bytes.
+fs::path dense_log_file(std::size_t size) {
+  fs::path path = temp_path("culprit-report-bench-dense-" + std::to_string(size) + ".log");
+  std::error_code error;
+  if (fs::exists(path, error) && fs::file_size(path, error) == size) return path;
+  const std::string& data = corpus();
+  if (data.empty()) return {};
+  std::FILE* out = std::fopen(path.c_str(), "wb");
+  if (out == nullptr) return {};
+  for (std::size_t written = 0; written < size;) {
+    std::size_t length = std::min(data.size(), size - written);
+    std::fwrite(data.data(), 1, length, out);
+    written += length;
+  }
+  std::fclose(out);
+  return path;
 }
 
 // Writes a plausible console log of a booting and fuzzing VM (timestamps, caller tags, audit,
 // file system, network and executor messages) without any report header.
-fs::path clean_log_file() {
-  std::size_t size = clean_log_bytes();
-  const char* tmp = std::getenv("TMPDIR");
-  fs::path path = fs::path(tmp != nullptr ? tmp : "/tmp") /
-                  ("culprit-report-bench-" + std::to_string(size) + ".log");
+fs::path clean_log_file(std::size_t size) {
+  fs::path path = temp_path("culprit-report-bench-" + std::to_string(size) + ".log");
   std::error_code error;
   if (fs::exists(path, error) && fs::file_size(path, error) == size) return path;
   static const char* const kMessages[] = {
@@ -159,7 +188,7 @@ void BM_ParseCorpus(benchmark::State& state) {
 BENCHMARK(BM_ParseCorpus)->Unit(benchmark::kMillisecond);
 
 void BM_ParseCleanLog(benchmark::State& state) {
-  fs::path file = clean_log_file();
+  fs::path file = clean_log_file(size_from_env("CULPRIT_BENCH_LOG_BYTES", std::size_t{1} << 30));
   if (file.empty()) {
     state.SkipWithError("cannot write the generated log");
     return;
@@ -182,6 +211,118 @@ void BM_ParseCleanLog(benchmark::State& state) {
   state.counters["time_vs_grep"] = ours / grep_seconds;
 }
 BENCHMARK(BM_ParseCleanLog)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+// Seconds to parse `log` with a ConsoleStream fed 1 MiB at a time; `reports` gets the count.
+double stream_seconds(std::string_view log, std::size_t& reports) {
+  reports = 0;
+  auto started = std::chrono::steady_clock::now();
+  culprit::report::ConsoleStream stream([&](culprit::report::CrashReport report) {
+    ++reports;
+    benchmark::DoNotOptimize(report);
+  });
+  constexpr std::size_t kPiece = std::size_t{1} << 20;
+  for (std::size_t pos = 0; pos < log.size(); pos += kPiece) stream.feed(log.substr(pos, kPiece));
+  stream.finish();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+void BM_CrashDense(benchmark::State& state) {
+  std::size_t size = size_from_env("CULPRIT_BENCH_DENSE_BYTES", std::size_t{64} << 20);
+  fs::path dense_file = dense_log_file(size);
+  fs::path clean_file = clean_log_file(size);
+  if (dense_file.empty() || clean_file.empty()) {
+    state.SkipWithError("corpus not found (set CULPRIT_SHARED_DIR) or cannot write the logs");
+    return;
+  }
+  const std::string dense = read_bytes(dense_file);
+  const std::string clean = read_bytes(clean_file);
+  std::size_t reports = 0;
+  std::size_t false_reports = 0;
+  double dense_seconds = 0;
+  double clean_seconds = 0;
+  for (auto _ : state) {
+    dense_seconds += stream_seconds(dense, reports);
+    clean_seconds += stream_seconds(clean, false_reports);
+  }
+  double grep_seconds = time_grep(dense_file);
+  double mb = static_cast<double>(size) / 1e6;
+  double iterations = static_cast<double>(state.iterations());
+  double dense_rate = mb * iterations / dense_seconds;
+  double clean_rate = mb * iterations / clean_seconds;
+  double grep_rate = mb / grep_seconds;
+  state.counters["dense_MB/s"] = dense_rate;
+  state.counters["clean_MB/s"] = clean_rate;
+  state.counters["grep_MB/s"] = grep_rate;
+  // The crash-dense speed as a fraction of the clean-log speed and of grep's on the same bytes.
+  state.counters["dense_vs_clean"] = dense_rate / clean_rate;
+  state.counters["dense_vs_grep"] = dense_rate / grep_rate;
+  state.counters["reports"] = static_cast<double>(reports);
+  state.counters["false_reports"] = static_cast<double>(false_reports);
+}
+BENCHMARK(BM_CrashDense)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+// The peak resident set (VmHWM) of a running `culprit` in bytes; 0 before it has replaced the
+// forked copy of this process (whose pages would count) or once it has exited.
+double peak_rss_of(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  bool is_culprit = false;
+  while (std::getline(status, line)) {
+    if (line.rfind("Name:", 0) == 0) is_culprit = line.find("culprit") != std::string::npos;
+    if (line.rfind("VmHWM:", 0) == 0 && is_culprit) {
+      return std::stod(line.substr(6)) * 1024.0;  // in kB
+    }
+  }
+  return 0;
+}
+
+// Runs `culprit report FILE` with its output thrown away: wall seconds and peak RSS in bytes.
+// The peak is read from /proc while it runs: the rusage of a child forked from this (large)
+// process would count the pages it had before exec.
+bool run_report_command(const fs::path& file, double& seconds, double& peak_rss) {
+  auto started = std::chrono::steady_clock::now();
+  pid_t child = fork();
+  if (child == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    if (null >= 0) dup2(null, STDOUT_FILENO);
+    execl(CULPRIT_BINARY, CULPRIT_BINARY, "report", file.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  peak_rss = 0;
+  for (;;) {
+    pid_t done = waitpid(child, &status, WNOHANG);
+    if (done == child) break;
+    if (done < 0) return false;
+    peak_rss = std::max(peak_rss, peak_rss_of(child));
+    usleep(20000);
+  }
+  seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+void BM_ReportCommandRss(benchmark::State& state) {
+  std::size_t size = size_from_env("CULPRIT_BENCH_RSS_BYTES", std::size_t{1} << 30);
+  fs::path file = dense_log_file(size);
+  if (file.empty()) {
+    state.SkipWithError("corpus not found (set CULPRIT_SHARED_DIR) or cannot write the log");
+    return;
+  }
+  double seconds = 0;
+  double peak_rss = 0;
+  for (auto _ : state) {
+    if (!run_report_command(file, seconds, peak_rss)) {
+      state.SkipWithError("culprit report failed");
+      return;
+    }
+  }
+  state.counters["file_MB"] = static_cast<double>(size) / 1e6;
+  state.counters["peak_rss_MiB"] = peak_rss / (1 << 20);
+  // Below 1: within the 64 MiB the command promises whatever the file size.
+  state.counters["rss_vs_64MiB"] = peak_rss / (64 << 20);
+  state.counters["MB/s"] = static_cast<double>(size) / 1e6 / seconds;
+}
+BENCHMARK(BM_ReportCommandRss)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace
 

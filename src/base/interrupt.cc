@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -25,6 +26,8 @@ std::set<pid_t>& groups() {
   return running;
 }
 
+std::atomic<const char*> interrupt_note{nullptr};
+
 std::function<void()>& stop_handler() {
   static std::function<void()> handler;
   return handler;
@@ -44,6 +47,10 @@ void unregister_child_group(pid_t group) {
   reaper_untrack(group);
   std::lock_guard lock(groups_mutex());
   groups().erase(group);
+}
+
+void set_interrupt_note(const char* note) {
+  interrupt_note.store(note);
 }
 
 void on_stop_request(std::function<void()> handler) {
@@ -71,8 +78,11 @@ void install_interrupt_handling() {
       std::lock_guard lock(groups_mutex());
       for (pid_t group : groups()) kill(-group, SIGKILL);
     }
-    std::fprintf(stderr, "\nculprit: interrupted by signal %d; run the same command to resume\n",
-                 received);
+    if (const char* note = interrupt_note.load()) {
+      std::fprintf(stderr, "\nculprit: interrupted by signal %d; %s\n", received, note);
+    } else {
+      std::fprintf(stderr, "\nculprit: interrupted by signal %d\n", received);
+    }
     std::_Exit(128 + received);
   }).detach();
 }

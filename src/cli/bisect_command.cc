@@ -26,6 +26,8 @@ struct BisectFlags {
 };
 
 int run_bisect_command(BisectFlags& flags) {
+  // Ctrl-C kills the runs in flight; the store keeps what was done.
+  set_interrupt_note("run the same command to resume");
   job::BisectOptions& options = flags.options;
   if (Status applied = apply_job_file(*flags.app, flags.kernel.job_file); !applied.ok()) {
     std::fprintf(stderr, "culprit: %s\n", applied.error().message.c_str());

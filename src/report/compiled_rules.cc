@@ -1,9 +1,15 @@
 #include "report/compiled_rules.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "report/regex_util.h"
 
 namespace culprit::report::detail {
 namespace {
+
+// Shorter literal prefixes would find too many lines to confirm.
+constexpr std::size_t kMinSuppressionPrefix = 5;
 
 std::vector<std::unique_ptr<RE2>> compile_parts(const std::vector<std::string_view>& parts) {
   std::vector<std::unique_ptr<RE2>> out;
@@ -44,12 +50,35 @@ const CompiledRules& compiled() {
         compiled_kind.formats.push_back(std::move(compiled_format));
       }
       compiled_kind.not_oops = compile_any(kind.not_oops);
+      std::vector<std::string_view> titles;
+      for (const ReportFormat& format : kind.formats) titles.push_back(format.title);
+      compiled_kind.titles = std::make_unique<PatternPrefilter>(titles);
       out->kinds.push_back(std::move(compiled_kind));
       literals.emplace_back(kind.header);
     }
-    out->info_base = literals.size();
+    out->info_base = literals.size();  // at most 64 kinds: their hits on a line fit a mask
+    if (out->info_base > 64) {
+      std::fprintf(stderr, "culprit: more than 64 kinds of report\n");
+      std::abort();
+    }
     for (std::string_view info : source.info_with_stack) literals.emplace_back(info);
-    out->scanner = std::make_unique<LiteralScanner>(literals);
+    out->flag_base = literals.size();
+    literals.emplace_back(source.panic_marker);
+    literals.emplace_back(source.console_hangup);
+    // A suppression is found by the literal it starts with and confirmed on its line (scanning
+    // for literals is much faster than for regexps); one without such a literal is scanned for
+    // as it is.
+    std::vector<std::string> suppressions;
+    for (std::string_view pattern : source.suppressions) {
+      std::string prefix = literal_prefix(expand_macros(pattern));
+      if (prefix.size() >= kMinSuppressionPrefix) {
+        literals.push_back(std::move(prefix));
+      } else {
+        suppressions.push_back(expand_macros(pattern));
+      }
+    }
+    out->suppression_regex_base = literals.size();
+    out->scanner = std::make_unique<LiteralScanner>(literals, suppressions);
     out->suppressions = compile_any(source.suppressions);
     out->continuation_headers = compile_any(source.continuation_headers);
     for (std::string_view start : source.stack_starts) {
@@ -58,6 +87,7 @@ const CompiledRules& compiled() {
         out->riscv_stack_start = out->stack_starts.back().get();
     }
     out->any_stack_start = compile_any(source.stack_starts);
+    out->stack_start_set = std::make_unique<PatternPrefilter>(source.stack_starts);
     for (std::string_view frame : source.frame_lines) {
       out->frame_lines.push_back(compile_pattern(frame));
     }

@@ -11,6 +11,7 @@
 
 #include "report/literal_scanner.h"
 #include "report/oops_table.h"
+#include "report/pattern_prefilter.h"
 
 namespace culprit::report::detail {
 
@@ -33,13 +34,15 @@ struct CompiledKind {
   const OopsKind* source = nullptr;
   std::vector<CompiledFormat> formats;
   std::unique_ptr<RE2> not_oops;
+  std::unique_ptr<PatternPrefilter> titles;  // every format's title pattern, in format order
 };
 
 struct CompiledRules {
   std::vector<CompiledKind> kinds;
   std::unique_ptr<RE2> suppressions;
   std::unique_ptr<RE2> continuation_headers;
-  std::vector<std::unique_ptr<RE2>> stack_starts;  // in table order
+  std::vector<std::unique_ptr<RE2>> stack_starts;     // in table order
+  std::unique_ptr<PatternPrefilter> stack_start_set;  // the same, as one prefilter
   const RE2* riscv_stack_start = nullptr;
   std::unique_ptr<RE2> any_stack_start;
   std::vector<std::unique_ptr<RE2>> frame_lines;
@@ -51,10 +54,18 @@ struct CompiledRules {
   std::unique_ptr<RE2> cpu_context;
   std::unique_ptr<RE2> corrupted_title;
   std::unique_ptr<RE2> executor_comm;
-  // Literal ids: [0, kinds) are report headers, then the info-with-stack messages.
+  // Pattern ids: [0, kinds) are report headers, [info_base, flag_base) the info-with-stack
+  // messages, then the log-wide markers: kPanicMarker, kConsoleHangup, the literals that
+  // suppressions start with (their line must still match `suppressions`), and from
+  // suppression_regex_base the suppressions without such a literal.
   std::unique_ptr<LiteralScanner> scanner;
   std::size_t info_base = 0;
+  std::size_t flag_base = 0;
+  std::size_t suppression_regex_base = 0;
 };
+
+// Log-wide markers, by their id minus CompiledRules::flag_base (every suppression is kSuppression).
+enum LogFlag : unsigned { kPanicMarker = 0, kConsoleHangup = 1, kSuppression = 2 };
 
 // The rules, compiled on first use (thread-safe) and kept for the life of the process.
 const CompiledRules& compiled();

@@ -75,6 +75,10 @@ std::string guilty_file_in(std::string_view report) {
     return true;
   };
   auto file_on = [&](std::string_view line) -> std::optional<std::string_view> {
+    // The pattern needs ".c:" or ".h:"; most lines have neither.
+    if (line.find(".c:") == std::string_view::npos && line.find(".h:") == std::string_view::npos) {
+      return std::nullopt;
+    }
     auto groups = search(*r.file_reference, line);
     if (!groups) return std::nullopt;
     return *(*groups)[1];

@@ -1,10 +1,12 @@
-// Finds many literal strings in a buffer in one pass (Hyperscan), so that a clean console log is
-// read once however many report headers there are. Internal to src/report.
+// Finds many literal strings (and a few single-line regexps) in a buffer in one pass (Hyperscan),
+// so that a console log is read once however many report headers and log-wide markers there are.
+// Internal to src/report.
 #pragma once
 
 #include <hs/hs.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -12,10 +14,19 @@
 
 namespace culprit::report {
 
+// A Hyperscan scratch area for `database` on this thread (one per thread, grown to fit every
+// database it is used with); `serial` names the database (new_database_serial()), since
+// addresses can be reused.
+hs_scratch_t* hyperscan_scratch(const hs_database_t* database, std::uint64_t serial);
+std::uint64_t new_database_serial();
+
 class LiteralScanner {
  public:
   // `literals` must be non-empty and contain no newline; their index is the id reported.
-  explicit LiteralScanner(const std::vector<std::string>& literals);
+  // `regexes` (RE2 syntax that Hyperscan shares: no anchors, no newline, "." excludes "\n") get
+  // the ids after the literals.
+  explicit LiteralScanner(const std::vector<std::string>& literals,
+                          const std::vector<std::string>& regexes = {});
   ~LiteralScanner();
   LiteralScanner(const LiteralScanner&) = delete;
   LiteralScanner& operator=(const LiteralScanner&) = delete;
@@ -27,6 +38,7 @@ class LiteralScanner {
 
  private:
   hs_database_t* database_ = nullptr;
+  std::uint64_t serial_ = 0;  // unique per scanner: which databases a thread's scratch fits
 };
 
 }  // namespace culprit::report

@@ -692,6 +692,9 @@ ConsoleRules make_rules() {
       "fatal error: newosproc",
       "panic: .*cannot allocate memory",
   };
+  rules.panic_marker = "Kernel panic - not syncing";
+  // GCE's serial console prints this when the connection drops, usually mid-report.
+  rules.console_hangup = "serialport: VM disconnected.";
   rules.continuation_headers = {"invalid opcode: 0000", "Kernel panic - not syncing",
                                 "unregister_netdevice: waiting for",
                                 // Double faults happen while handling another fault.

@@ -64,6 +64,10 @@ struct ConsoleRules {
   std::vector<OopsKind> kinds;
   // Regexps matched anywhere in the log that mark the result as suppressed.
   std::vector<std::string_view> suppressions;
+  // Literal that says the kernel went on to panic, and the GCE serial console's note that the
+  // connection dropped (the report may be cut).
+  std::string_view panic_marker;
+  std::string_view console_hangup;
   // Regexps of oops lines that may appear inside another report without starting a new one.
   std::vector<std::string_view> continuation_headers;
   // Literals of informational messages that print a stack (they end the current report).

@@ -1,6 +1,6 @@
-// The console parser: finds the first oops line, collects the report that follows it (same
-// console context, prefixes stripped), builds the title from the oops table, and judges whether
-// the report is complete.
+// The console parser: collects the report that follows an oops line (same console context,
+// prefixes stripped), builds the title from the oops table, and judges whether the report is
+// complete. Where reports start and end is found by report_cursor.cc.
 #include <algorithm>
 #include <charconv>
 #include <memory>
@@ -17,6 +17,8 @@
 #include "report/oops_table.h"
 #include "report/regex_util.h"
 #include "report/report.h"
+#include "report/report_builder.h"
+#include "report/report_cursor.h"
 #include "report/title_internal.h"
 
 namespace culprit::report {
@@ -25,19 +27,22 @@ namespace {
 using namespace detail;  // report/compiled_rules.h, report/frame_pick.h
 
 constexpr std::string_view kCorruptedNoFrames = "extracted no frames";
-// GCE's serial console prints this when the connection drops, usually mid-report.
-constexpr std::string_view kConsoleHangup = "serialport: VM disconnected.";
-constexpr std::string_view kPanicked = "Kernel panic - not syncing";
-// The longest stretch of console output a report may cover (its interleaved lines included).
-// Reports in the corpus span at most ~100 KiB; titles come from their first lines.
-constexpr std::size_t kMaxReportSpan = std::size_t{256} << 10;
-constexpr std::string_view kReplayedMessage = "** replaying previous printk message **";
 
 // ---------------------------------------------------------------------------------------------
 // Lines and console context.
 
 bool contains(std::string_view text, std::string_view what) {
   return text.find(what) != std::string_view::npos;
+}
+
+// The offset of the first " " + `word` in `text` (npos if none). Searching for the word's own
+// first byte is much faster than for a space, which is on every line many times.
+std::size_t find_spaced(std::string_view text, std::string_view word) {
+  for (std::size_t pos = text.find(word, 1); pos != std::string_view::npos;
+       pos = text.find(word, pos + 1)) {
+    if (text[pos - 1] == ' ') return pos - 1;
+  }
+  return std::string_view::npos;
 }
 
 // Iterates over the lines of `text` starting at byte `pos`; a line excludes its "\n" and a "\r"
@@ -111,7 +116,7 @@ Context context_of(std::string_view line) {
   if (line.find(']') == std::string_view::npos) return {};
   // Most lines are a plain prefix; only lines with a dropped-messages note or a login prompt in
   // front of the prefix need the full pattern.
-  if (line.substr(0, 3) != "** " && line.find(" login: ") == std::string_view::npos) {
+  if (line.substr(0, 3) != "** " && find_spaced(line, "login: ") == std::string_view::npos) {
     Context context;
     parse_plain_prefix(line, context);
     return context;
@@ -130,8 +135,8 @@ std::pair<std::string_view, bool> strip_prefix(std::string_view line, const Cont
   line = line.substr(bracket + 2);
   if (!contains(line, "<EOI>")) {
     // "(\[<addr>\])? \? " anywhere: the address part is optional, so " ? " decides.
-    if (contains(line, " ? ")) {
-      return {line.substr(line.find(" ? ") + 2), true};
+    if (std::size_t mark = find_spaced(line, "? "); mark != std::string_view::npos) {
+      return {line.substr(mark + 2), true};
     }
     constexpr std::string_view kUnreliable = " (unreliable)";  // powerpc
     if (line.size() >= kUnreliable.size() &&
@@ -155,71 +160,18 @@ struct OopsStart {
   Context context;
 };
 
-// Offsets of the line around byte `at` of `text`: [start, end) without the "\n".
-std::pair<std::size_t, std::size_t> line_around(std::string_view text, std::size_t at) {
-  std::size_t start = at == 0 ? std::string_view::npos : text.rfind('\n', at - 1);
-  start = start == std::string_view::npos ? 0 : start + 1;
-  std::size_t end = text.find('\n', at);
-  return {start, end == std::string_view::npos ? text.size() : end};
-}
-
-// The first line of `log` that starts a report.
-std::optional<OopsStart> find_first_oops(std::string_view log) {
-  const CompiledRules& rules = compiled();
-  std::optional<OopsStart> found;
-  bool checked_any = false;
-  std::size_t checked_end = 0;  // end of the last line already examined
-  rules.scanner->scan(log, [&](unsigned id, std::size_t end) {
-    if (id >= rules.info_base) return true;
-    std::size_t at = end - 1;  // last byte of the occurrence
-    if (checked_any && at <= checked_end) return true;
-    if (found) return false;  // hits come in order: nothing earlier can follow
-    auto [line_start, line_end] = line_around(log, at);
-    checked_any = true;
-    checked_end = line_end;
-    std::string_view line = log.substr(line_start, line_end - line_start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    // A console takeover cuts a message short and prints it again in full on the next lines.
-    LineCursor after{log, line_end + 1};
-    std::string_view next_line;
-    if (after.next(next_line) && next_line == kReplayedMessage) return true;
-    for (const CompiledKind& kind : rules.kinds) {
-      if (line_starts_oops(line, kind)) {
-        found = OopsStart{&kind, line_start, context_of(line)};
-        return false;
-      }
-    }
-    return true;
-  });
-  return found;
-}
-
-// Lines (by start offset) of `log` at or after `from` that contain a header or an
-// info-with-stack literal; every other line can be skipped by the slower checks.
-std::vector<std::size_t> candidate_lines(std::string_view log, std::size_t from) {
-  std::vector<std::size_t> lines;
-  std::size_t checked_end = 0;
-  compiled().scanner->scan(log.substr(from), [&](unsigned, std::size_t end) {
-    std::size_t at = from + end - 1;
-    if (!lines.empty() && at <= checked_end) return true;
-    auto [line_start, line_end] = line_around(log, at);
-    lines.push_back(line_start);
-    checked_end = line_end;
-    return true;
-  });
-  return lines;
-}
-
 struct CollectedReport {
-  std::size_t end_pos = 0;          // end of the last oops line of the report
   std::size_t report_end = 0;       // length of `text` that belongs to this report alone
   std::string text;                 // stripped lines of the report context
   std::vector<std::string> prefix;  // context lines before the oops line
 };
 
-CollectedReport collect_report(std::string_view log, const OopsStart& oops) {
+// The report starting at `oops` in `log`, which ends where the report's text must end (the next
+// report's first line) and starts where its context lines may start.
+CollectedReport collect_report(std::string_view log, const OopsStart& oops,
+                               std::size_t next_report) {
   const CompiledRules& rules = compiled();
-  const ConsoleRules& source = console_rules();
+  const std::string_view panic_marker = console_rules().panic_marker;
   CollectedReport out;
   // Lines just before the oops often say what was going on; with task tags (printk caller info)
   // more of them are reliably from the same task.
@@ -244,15 +196,6 @@ CollectedReport collect_report(std::string_view log, const OopsStart& oops) {
     out.prefix.assign(reversed.rbegin(), reversed.rend());
   }
 
-  // A report never reaches further than kMaxReportSpan past its first line (whole lines): this
-  // bounds the work per report in very long logs with many crashes.
-  if (log.size() - oops.pos > kMaxReportSpan) {
-    std::size_t cut = log.find('\n', oops.pos + kMaxReportSpan);
-    if (cut != std::string_view::npos) log = log.substr(0, cut + 1);
-  }
-  std::vector<std::size_t> candidates = candidate_lines(log, oops.pos);
-  std::size_t next_candidate = 0;
-  bool have_second_report = false;
   std::size_t text_lines = 0;
   bool skip_text = false;
   bool cpu_traceback = false;
@@ -267,35 +210,13 @@ CollectedReport collect_report(std::string_view log, const OopsStart& oops) {
       // KMSAN reports are shorter (no registers, no "Call Trace:").
       if (contains(oops_line, "BUG: KMSAN:")) min_lines = 16;
     }
-    while (next_candidate < candidates.size() && candidates[next_candidate] < cursor.line_start) {
-      ++next_candidate;
-    }
-    if (next_candidate < candidates.size() && candidates[next_candidate] == cursor.line_start) {
-      for (const CompiledKind& kind : rules.kinds) {
-        if (!line_starts_oops(line, kind)) continue;
-        out.end_pos = cursor.line_end;
-        if (!is_oops_line && !have_second_report &&
-            !contains_match(rules.continuation_headers.get(), line)) {
-          have_second_report = true;
-        }
-      }
-      if (!is_oops_line && !have_second_report) {
-        for (std::string_view info : source.info_with_stack) {
-          if (contains(line, info)) {
-            have_second_report = true;
-            break;
-          }
-        }
-      }
-    }
     Context context = context_of(line);
-    auto [stripped, questionable] = strip_prefix(line, context);
-    if (!is_oops_line &&
-        (questionable ||
-         (!(context == oops.context) &&
-          (!cpu_traceback || !contains_match(rules.cpu_context.get(), context.tag))))) {
+    if (!is_oops_line && !(context == oops.context) &&
+        (!cpu_traceback || !contains_match(rules.cpu_context.get(), context.tag))) {
       continue;
     }
+    auto [stripped, questionable] = strip_prefix(line, context);
+    if (!is_oops_line && questionable) continue;
     ++text_lines;
     bool skip_line = skip_text;
     if (contains(line, "Disabling lock debugging due to kernel taint")) {
@@ -303,7 +224,7 @@ CollectedReport collect_report(std::string_view log, const OopsStart& oops) {
     } else if (contains(line, "Sending NMI from CPU")) {
       // A traceback of all CPUs follows; keep the other CPUs' lines too.
       cpu_traceback = true;
-    } else if ((contains(line, kPanicked) ||
+    } else if ((contains(line, panic_marker) ||
                 contains(line, "WARNING: possible circular locking dependency detected")) &&
                text_lines > min_lines) {
       // The panic after a WARNING (panic_on_warn) and lockdep splats caused by the oops itself
@@ -314,7 +235,7 @@ CollectedReport collect_report(std::string_view log, const OopsStart& oops) {
     if (!is_oops_line && skip_line) continue;
     out.text.append(stripped);
     out.text += '\n';
-    if (!have_second_report || oops.context.has_tag()) out.report_end = out.text.size();
+    if (cursor.line_start < next_report || oops.context.has_tag()) out.report_end = out.text.size();
   }
   return out;
 }
@@ -331,7 +252,10 @@ void append_frames(std::vector<std::string>& frames, const Groups& groups, const
 }
 
 std::optional<Groups> first_frame_line(std::string_view line) {
-  for (const auto& re : compiled().frame_lines) {
+  const CompiledRules& rules = compiled();
+  // Most lines are no frame at all: one test of the alternation rules them out.
+  if (!contains_match(rules.any_frame_line.get(), line)) return std::nullopt;
+  for (const auto& re : rules.frame_lines) {
     if (auto groups = search(*re, line)) return groups;
   }
   return std::nullopt;
@@ -418,7 +342,11 @@ Description describe(std::string_view text, const CompiledKind& kind) {
   Description out;
   std::size_t start = text.size();
   bool matched_title = false;
-  for (const CompiledFormat& format : kind.formats) {
+  // Which title patterns occur at all, in one pass; only those are searched for where.
+  std::vector<bool> occurs = kind.titles->may_occur(text);
+  for (std::size_t index = 0; index < kind.formats.size(); ++index) {
+    if (!occurs[index]) continue;
+    const CompiledFormat& format = kind.formats[index];
     auto groups = search(*format.title, text);
     if (!groups) continue;
     std::size_t match_start = (*groups)[0]->data() - text.data();
@@ -500,13 +428,23 @@ std::string corruption_of(std::string_view title, std::string_view report,
   if (contains_match(rules.corrupted_title.get(), title)) return "title matches corrupted regexp";
   if (format == nullptr || format->source->no_stack_trace) return "";
   bool has_stack_trace = false;
-  for (const auto& start : rules.stack_starts) {
+  // Which stack starts occur at all, in one pass; only those are searched for where.
+  std::vector<bool> occurs = rules.stack_start_set->may_occur(report);
+  for (std::size_t i = 0; i < rules.stack_starts.size(); ++i) {
+    if (!occurs[i]) continue;
+    const auto& start = rules.stack_starts[i];
     auto groups = search(*start, report);
     if (!groups) continue;
     std::size_t from = (*groups)[0]->data() - report.data();
-    const std::string_view trace = report.substr(from);
+    // The trace's first 16 lines are all that is looked at.
+    std::string_view trace = report.substr(from);
+    std::size_t newlines = 0;
+    for (std::size_t pos = trace.find('\n'); pos != std::string_view::npos && newlines < 16;
+         pos = trace.find('\n', pos + 1)) {
+      if (++newlines == 16) trace = trace.substr(0, pos);
+    }
     // As syzkaller counts them: the pieces between "\n"s, an empty one after the last included.
-    if (std::count(trace.begin(), trace.end(), '\n') + 1 < 4) return "call trace is missed";
+    if (newlines + 1 < 4) return "call trace is missed";
     std::vector<std::string_view> lines = split_lines(trace);
     bool corrupted = true;
     for (std::size_t i = 1; i < 16 && i < lines.size(); ++i) {
@@ -525,6 +463,8 @@ std::string corruption_of(std::string_view title, std::string_view report,
 }
 
 std::optional<ExecutorInfo> executor_of(std::string_view report) {
+  // What the pattern starts with (found by its first letter: a space is everywhere).
+  if (find_spaced(report, "Comm: syz.") == std::string_view::npos) return std::nullopt;
   auto groups = search(*compiled().executor_comm, report);
   if (!groups) return std::nullopt;
   ExecutorInfo info;
@@ -536,26 +476,35 @@ std::optional<ExecutorInfo> executor_of(std::string_view report) {
   return info;
 }
 
-// The first report of `log` (a suffix of the whole console output), positions relative to it.
-std::optional<CrashReport> parse_suffix(std::string_view log) {
-  std::optional<OopsStart> oops = find_first_oops(log);
-  if (!oops) return std::nullopt;
-  CollectedReport collected = collect_report(log, *oops);
+}  // namespace
+
+namespace detail {
+
+CrashReport build_report(const ReportBounds& bounds, const LogFlags& flags) {
+  std::string_view log = bounds.text;
+  const std::size_t start = bounds.start - bounds.base;
+  LineCursor first{log, start};
+  std::string_view first_line;
+  first.next(first_line);
+  const OopsStart oops{bounds.kind, start, context_of(first_line)};
+  CollectedReport collected =
+      collect_report(log, oops, std::max(bounds.next_report, bounds.base) - bounds.base);
   CrashReport out;
-  out.start = oops->pos;
-  out.end = collected.end_pos;
-  std::string_view text = collected.text;
+  out.start = bounds.start;
+  out.end = bounds.end;
   Description description =
-      describe(std::string_view(text).substr(0, collected.report_end), *oops->kind);
+      describe(std::string_view(collected.text).substr(0, collected.report_end), *oops.kind);
   std::vector<std::string> prefix = std::move(collected.prefix);
   std::string report_text = std::move(collected.text);
   if (description.title.empty()) {
     // The header was hidden in what looked like a console prefix: retry on the raw lines.
     prefix.clear();
-    report_text = std::string(log.substr(out.start, out.end - out.start));
-    description = describe(report_text, *oops->kind);
+    std::size_t raw_end = std::max(start, std::min(bounds.end - bounds.base, log.size()));
+    report_text = std::string(log.substr(start, raw_end - start));
+    description = describe(report_text, *oops.kind);
   }
-  out.title = std::move(description.title);
+  out.title = normalize_title(description.title);
+  for (std::string& alt : description.alt_titles) alt = normalize_title(alt);
   out.alt_titles = std::move(description.alt_titles);
   out.corrupted_reason = std::move(description.corrupted);
   for (const std::string& line : prefix) {
@@ -566,56 +515,83 @@ std::optional<CrashReport> parse_suffix(std::string_view log) {
   out.report += report_text;
   out.executor = executor_of(out.report);
   if (out.corrupted_reason.empty()) {
-    out.corrupted_reason = corruption_of(out.title, report_text, description.format);
+    // Judged on the title before normalisation, which still shows merged console prefixes.
+    out.corrupted_reason = corruption_of(description.title, report_text, description.format);
   }
   out.corrupted = !out.corrupted_reason.empty();
-  out.panicked = contains(log, kPanicked);
+  out.panicked = flags.panicked;
+  out.type = crash_type(out.title);
+  out.suppressed = flags.suppressed;
+  if (flags.console_hangup) {
+    out.corrupted = true;
+    if (out.corrupted_reason.empty()) out.corrupted_reason = "console disconnected";
+  }
+  out.frame = title_frame(out.title);
+  std::size_t newline = log.find('\n', start);
+  out.skip = bounds.base + (newline == std::string_view::npos ? log.size() : newline);
+  out.end = std::max(out.end, out.skip);
+  out.guilty_file =
+      guilty_file(out.title, std::string_view(out.report).substr(out.report_prefix_len));
   return out;
 }
 
-}  // namespace
+std::string context_key(std::string_view line) {
+  Context context = context_of(line);
+  if (!context.timestamped) return "";
+  return "T" + std::string(context.tag);
+}
+
+const CompiledKind* oops_kind(std::string_view line) {
+  for (const CompiledKind& kind : compiled().kinds) {
+    if (line_starts_oops(line, kind)) return &kind;
+  }
+  return nullptr;
+}
+
+const CompiledKind* oops_kind(std::string_view line, std::uint64_t headers) {
+  const std::vector<CompiledKind>& kinds = compiled().kinds;
+  for (std::size_t i = 0; i < kinds.size() && i < 64; ++i) {
+    if (((headers >> i) & 1) != 0 && !contains_match(kinds[i].not_oops.get(), line)) {
+      return &kinds[i];
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace detail
 
 bool contains_crash(std::string_view log) {
-  return find_first_oops(log).has_value();
+  return ReportCursor::contains_oops(log);
 }
 
 bool starts_crash_report(std::string_view line) {
-  const CompiledRules& rules = compiled();
-  return std::any_of(rules.kinds.begin(), rules.kinds.end(),
-                     [&](const CompiledKind& kind) { return line_starts_oops(line, kind); });
+  return detail::oops_kind(line) != nullptr;
 }
 
 std::optional<CrashReport> parse_first(std::string_view log, std::size_t from) {
   if (from > log.size()) return std::nullopt;
-  std::optional<CrashReport> found = parse_suffix(log.substr(from));
+  // The report as the cursor finds it; the log-wide markers from the whole log (from `from` on
+  // for the panic), as syzkaller judges the first report of a console.
+  ReportCursor cursor(from);
+  cursor.set_view(log.substr(from), from, /*complete=*/true);
+  std::optional<CrashReport> found = cursor.next();
   if (!found) return std::nullopt;
+  const ConsoleRules& rules = console_rules();
   CrashReport& report = *found;
-  report.start += from;
-  report.end += from;
-  report.title = normalize_title(report.title);
-  for (std::string& alt : report.alt_titles) alt = normalize_title(alt);
-  report.type = crash_type(report.title);
+  report.panicked = contains(log.substr(from), rules.panic_marker);
   report.suppressed = contains_match(compiled().suppressions.get(), log);
-  if (contains(log, kConsoleHangup)) {
+  if (contains(log, rules.console_hangup)) {
     report.corrupted = true;
     if (report.corrupted_reason.empty()) report.corrupted_reason = "console disconnected";
   }
-  report.frame = title_frame(report.title);
-  std::size_t newline = log.find('\n', report.start);
-  report.skip = newline == std::string_view::npos ? log.size() : newline;
-  report.end = std::max(report.end, report.skip);
-  report.guilty_file =
-      guilty_file(report.title, std::string_view(report.report).substr(report.report_prefix_len));
   return found;
 }
 
 std::vector<CrashReport> parse_console(std::string_view log) {
   std::vector<CrashReport> reports;
-  std::size_t from = 0;
-  while (auto report = parse_first(log, from)) {
-    from = report->skip;
-    reports.push_back(std::move(*report));
-  }
+  ReportCursor cursor(0);
+  cursor.set_view(log, 0, /*complete=*/true);
+  while (std::optional<CrashReport> report = cursor.next()) reports.push_back(std::move(*report));
   return reports;
 }
 

@@ -7,18 +7,52 @@
 
 namespace culprit::report {
 
-std::unique_ptr<RE2> compile_pattern(std::string_view pattern) {
+namespace {
+
+RE2::Options pattern_options() {
   RE2::Options options;
   options.set_encoding(RE2::Options::EncodingLatin1);
   options.set_log_errors(false);
   options.set_max_mem(64 << 20);
-  auto re = std::make_unique<RE2>(expand_macros(pattern), options);
+  return options;
+}
+
+}  // namespace
+
+std::unique_ptr<RE2> compile_pattern(std::string_view pattern) {
+  auto re = std::make_unique<RE2>(expand_macros(pattern), pattern_options());
   if (!re->ok()) {
     std::fprintf(stderr, "culprit: invalid report pattern %s: %s\n", re->pattern().c_str(),
                  re->error().c_str());
     std::abort();
   }
   return re;
+}
+
+std::string literal_prefix(std::string_view pattern) {
+  constexpr std::string_view kOperators = ".[](){}*+?|^$\\";
+  constexpr std::string_view kQuantifiers = "*+?{";
+  std::string prefix;
+  std::size_t i = 0;
+  while (i < pattern.size()) {
+    char c = pattern[i];
+    std::size_t next = i + 1;
+    if (c == '\\') {
+      // Only escaped punctuation stands for itself (\d, \b, \x41 ... do not).
+      if (next >= pattern.size()) break;
+      c = pattern[next];
+      if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) break;
+      ++next;
+    } else if (kOperators.find(c) != std::string_view::npos) {
+      break;
+    }
+    if (next < pattern.size() && kQuantifiers.find(pattern[next]) != std::string_view::npos) break;
+    prefix += c;
+    i = next;
+  }
+  // An alternation anywhere makes the prefix optional.
+  if (pattern.find('|') != std::string_view::npos) return "";
+  return prefix;
 }
 
 std::unique_ptr<RE2> compile_any(const std::vector<std::string_view>& patterns) {
@@ -37,14 +71,17 @@ std::optional<Groups> search(const RE2& re, std::string_view text) {
   // A null data pointer would make an empty participating group look like a missing one.
   if (text.data() == nullptr) text = std::string_view("", 0);
   int count = re.NumberOfCapturingGroups() + 1;
-  std::vector<re2::StringPiece> pieces(count);
+  // Most searches fail: no allocation for those.
+  thread_local std::vector<re2::StringPiece> pieces;
+  if (pieces.size() < static_cast<std::size_t>(count)) pieces.resize(count);
   if (!re.Match(re2::StringPiece(text.data(), text.size()), 0, text.size(), RE2::UNANCHORED,
                 pieces.data(), count)) {
     return std::nullopt;
   }
   Groups groups;
   groups.reserve(count);
-  for (const re2::StringPiece& piece : pieces) {
+  for (int i = 0; i < count; ++i) {
+    const re2::StringPiece& piece = pieces[i];
     if (piece.data() == nullptr) {
       groups.emplace_back(std::nullopt);
     } else {

@@ -15,6 +15,11 @@ namespace culprit::report {
 // every byte is one character. Aborts on an invalid pattern: all patterns are compiled-in data.
 std::unique_ptr<RE2> compile_pattern(std::string_view pattern);
 
+// The literal text every match of `pattern` starts with ("" if none): its leading characters up
+// to the first operator, escaped punctuation unescaped, less a last character that a quantifier
+// makes optional.
+std::string literal_prefix(std::string_view pattern);
+
 // One alternation of all `patterns` ("matches any of them"); nullptr when the list is empty.
 std::unique_ptr<RE2> compile_any(const std::vector<std::string_view>& patterns);
 

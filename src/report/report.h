@@ -53,10 +53,16 @@ bool contains_crash(std::string_view log);
 bool starts_crash_report(std::string_view line);
 
 // The first crash report found at or after byte offset `from` of `log`, if any. Offsets in the
-// result are relative to the whole `log`.
+// result are relative to the whole `log`. As syzkaller judges a console's first report, the
+// suppressions and the console hangup are looked for in the whole log, the panic from `from` on.
 std::optional<CrashReport> parse_first(std::string_view log, std::size_t from = 0);
 
-// Every crash report in the log, in order of appearance.
+// Every crash report in the log, in order of appearance, in time proportional to the log's size.
+// Each report is judged on its own stretch of console (report/report_cursor.h): its text ends
+// where the second report after it starts, and the panic, hangup and suppression markers count
+// from the end of the previous report's first line to 256 KiB past its own. The first report is
+// the same as parse_first's but for those markers. report/console_stream.h gives the same
+// reports from a log read piece by piece.
 std::vector<CrashReport> parse_console(std::string_view log);
 
 // The crash category of a normalised title, e.g. "KASAN-USE-AFTER-FREE-READ", "LOCKDEP",

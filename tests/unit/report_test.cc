@@ -103,6 +103,41 @@ TEST(ReportParser, FlagsComeFromTheWholeLog) {
   EXPECT_TRUE(report->suppressed);
 }
 
+TEST(ReportParser, ParseConsoleLooksForMarkersWithinEachReportsSpan) {
+  // A panic 300 KiB after a report: the first report of the log is judged on the whole log, each
+  // report of parse_console on its own 256 KiB span (the panic is then a report of its own).
+  std::string filler;
+  while (filler.size() < (std::size_t{300} << 10)) filler += kCleanLog;
+  std::string log =
+      kKasanLog + filler + "[  400.000000][ T5000] Kernel panic - not syncing: Fatal exception\n";
+  std::optional<CrashReport> first = parse_first(log);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_TRUE(first->panicked);
+  std::vector<CrashReport> reports = parse_console(log);
+  ASSERT_EQ(reports.size(), 2u);
+  EXPECT_EQ(reports[0].title, first->title);
+  EXPECT_FALSE(reports[0].panicked);
+  EXPECT_EQ(reports[1].title, "kernel panic: Fatal exception");
+  EXPECT_TRUE(reports[1].panicked);
+}
+
+TEST(ReportParser, ReportTextEndsWhereTheSecondReportAfterItStarts) {
+  std::string warning =
+      "WARNING: CPU: 0 PID: 42 at net/core/dev.c:1234 dev_close+0x10/0x20\n"
+      "Call Trace:\n"
+      " dev_close_many+0x10/0x20\n";
+  std::string gpf =
+      "general protection fault, probably for non-canonical address 0xdffffc0000000000: 0000\n"
+      "RIP: 0010:tcp_close+0x10/0x20\n";
+  std::string log = warning + gpf + warning + gpf;
+  std::vector<CrashReport> reports = parse_console(log);
+  ASSERT_EQ(reports.size(), 4u);
+  // The first WARNING's text holds the fault after it, not the second WARNING; the last fault's
+  // text (after its context lines) is its own.
+  EXPECT_EQ(reports[0].report, warning + gpf);
+  EXPECT_EQ(reports[3].report.substr(reports[3].report_prefix_len), gpf);
+}
+
 TEST(ReportParser, TruncatedReportIsCorrupted) {
   // Cut right after the header, and cut before the first frame of the call trace.
   std::size_t after_header = kKasanLog.find("Read of size");
