@@ -33,7 +33,9 @@
 // the culprit is I(S_x; Y) (BatchInformation, search/batch_information.h), a concave function of
 // q(x) (the batch outcome Y depends on the hypothesis only through x's state S_x); divided by the
 // cost of the action -- the build (zero for the `kept_builds` most recently tested commits) plus
-// one batch of runs, both learned as the job runs. The batch's outcome distributions are mixtures
+// one batch of runs, both learned as the job runs. With fewer run slots than --runs a batch takes
+// rounds, and its size (whole rounds) is chosen with the commit by the same ratio: the first runs
+// of a batch tell the most. The batch's outcome distributions are mixtures
 // over the rate posterior, so a batch is worth less while p is uncertain. The start commit gets
 // more batches (no build needed) while that uncertainty costs a future batch more than a fifth of
 // what it would tell with the rates known (BayesModel::start_efficiency). With --parallel K the
