@@ -118,8 +118,10 @@ Subcommand add_bisect_command(CLI::App& parent) {
   app->add_option("--bad", options.bad,
                   "Commit where the reproducer crashes (the start of the bisection)");
   app->add_option("--good", options.good,
-                  "Cause mode: a commit known not to crash (repeatable; default: walk back release "
-                  "tags). Fix mode: a commit where the crash is fixed (default: HEAD)");
+                  "Cause mode: a commit known not to crash (repeatable; default: look for one "
+                  "among the release tags -- bayes: chosen by the evidence, galloping back along "
+                  "first parents without tags; classic: syzbot's thinned walk). Fix mode: a commit "
+                  "where the crash is fixed (default: HEAD)");
   app->add_option("--mode", flags->mode, "cause: first crashing commit; fix: first fixed commit")
       ->check(CLI::IsMember({"cause", "fix"}));
   app->add_option("--strategy", options.strategy,
@@ -142,7 +144,9 @@ Subcommand add_bisect_command(CLI::App& parent) {
       ->check(CLI::Range(1, 8));
   app->add_option("--runs", options.runs,
                   "bayes: runs per batch, the unit it adds to a commit (a commit gets as many "
-                  "batches as are worth their cost); classic: runs per commit (>= 10: syzbot's "
+                  "batches as are worth their cost; with fewer --jobs or VMs, a batch is sized in "
+                  "whole rounds of them by what its runs are worth); classic: runs per commit (>= "
+                  "10: syzbot's "
                   "verdict rule; fewer: any crash is bad, like git bisect run). Default 10")
       ->check(kAtLeastOne);
   app->add_option("--jobs", flags->command.jobs, "Runs at once")->check(kAtLeastOne);
