@@ -85,8 +85,7 @@ EndStep BayesStrategy::next_end() {
   // As in the range search: each end, and each batch size in whole rounds of run slots, scored by
   // bits per cost.
   const std::vector<int> sizes = batch_sizes();
-  std::vector<BatchInformation> information;
-  for (const int runs : sizes) information.emplace_back(runs, rate_mixture(256));
+  const std::vector<BatchInformation> information = information_by_size();
   double best_ratio = 0, best_bits = 0;
   for (std::size_t i = 0; i < ends.ends(); ++i) {
     if (end_failed_[i]) continue;
@@ -126,7 +125,7 @@ Recorded BayesStrategy::record_end(std::size_t end, std::span<const RunSummary> 
   counts.match += batch.match;
   counts.other += batch.other;
   end_tested_[end] = 1;
-  if (counts.total() == 0 && batch.total() == 0) end_failed_[end] = 1;  // nothing testable
+  if (counts.total() == 0) end_failed_[end] = 1;  // no run of it has tested anything
   update_end_posterior();
 
   // Ends are older than the start commit: only cause mode looks for them, where new = present.

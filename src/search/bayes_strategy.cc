@@ -559,8 +559,17 @@ std::vector<Ranked> BayesStrategy::top(std::size_t count) const {
   return ranked;
 }
 
+std::vector<BatchInformation> BayesStrategy::information_by_size() const {
+  const std::vector<BatchInformation::Component> mixture = rate_mixture(256);
+  std::vector<BatchInformation> by_size;
+  for (const int runs : batch_sizes()) by_size.emplace_back(runs, mixture);
+  return by_size;
+}
+
 std::vector<TestOrder> BayesStrategy::choose_tests(double& best_gain) {
-  const BatchInformation information(options_.runs, rate_mixture(256));
+  const std::vector<int> sizes = batch_sizes();
+  const std::vector<BatchInformation> by_size = information_by_size();
+  const BatchInformation& information = by_size.back();  // a full batch of --runs
   const std::size_t points = counts_.size();
   const double older = posterior_.back();
   std::vector<TestOrder> chosen;
@@ -601,16 +610,11 @@ std::vector<TestOrder> BayesStrategy::choose_tests(double& best_gain) {
               [](const auto& a, const auto& b) { return a.second < b.second; });
     // With fewer run slots than --runs a smaller batch costs fewer rounds: each size is scored by
     // what its runs tell per what they cost (the first runs of a batch tell the most).
-    const std::vector<int> sizes = batch_sizes();
-    std::vector<BatchInformation> smaller;
-    for (std::size_t i = 0; i + 1 < sizes.size(); ++i) {
-      smaller.emplace_back(sizes[i], rate_mixture(256));
-    }
     int best_runs = options_.runs;
     for (const auto& [ratio, point] : shortlist) {
       const double q = probability_new(point);
       for (std::size_t i = 0; i < sizes.size(); ++i) {
-        const double g = i + 1 < sizes.size() ? smaller[i].exact(q) : information.exact(q);
+        const double g = by_size[i].exact(q);
         const double c = action_cost(!built(point), sizes[i]);
         // Near-ties go to the older commit, as in git (worth less than 0.01% of a bit per cost),
         // and to the larger batch.

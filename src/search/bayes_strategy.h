@@ -141,8 +141,10 @@ class BayesStrategy final : public SearchStrategy {
   double log_likelihood(const Counts& counts, bool new_state, const RateGrid::Node& node) const;
   std::array<double, 3> per_run(const RateGrid::Node& node, bool new_state) const;
   void learn_cost(const TestCost& cost, std::size_t batch_runs);
-  int rounds(int runs) const;  // rounds of run slots a batch of `runs` runs takes
-  std::vector<int> batch_sizes() const;
+  int rounds(int runs) const;            // rounds of run slots a batch of `runs` runs takes
+  std::vector<int> batch_sizes() const;  // whole rounds of run slots, the last one --runs
+  // What a batch of each of batch_sizes() tells, over the rate posterior (one mixture for all).
+  std::vector<BatchInformation> information_by_size() const;
   VerdictDecision describe(std::span<const RunSummary> runs, const Counts& counts) const;
   // A recorded batch: its runs described, its verdict from P(new) of the point after it.
   Recorded describe_batch(std::span<const RunSummary> runs, const Counts& batch, int runs_so_far,
