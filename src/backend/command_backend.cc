@@ -33,7 +33,7 @@ Backend make_command_backend(const CommandBackendOptions& options) {
 }
 
 Result<std::string> resolve_command_path(const std::string& command, std::string_view what,
-                                         const std::string& repo) {
+                                         const std::string& repo, const std::string& artifact) {
   const std::size_t begin = command.find_first_not_of(" \t");
   if (begin == std::string::npos) return command;
   const std::size_t end = std::min(command.find_first_of(" \t;|&<>", begin), command.size());
@@ -50,6 +50,10 @@ Result<std::string> resolve_command_path(const std::string& command, std::string
     return command.substr(0, begin) + "'" + absolute + "'" + command.substr(end);
   }
   if (std::filesystem::exists(std::filesystem::path(repo) / word, error)) return command;
+  if (!artifact.empty() && std::filesystem::path(word).lexically_normal() ==
+                               std::filesystem::path(artifact).lexically_normal()) {
+    return command;  // the build makes it in the checkout
+  }
   return make_error(
       fmt::format("{} {}: no such file in {} (where the command was given) or in "
                   "the repository {} (where it runs)",

@@ -26,9 +26,11 @@ Backend make_command_backend(const CommandBackendOptions& options);
 // Commands run in the checkout, but a user who types `--test ./repro.sh` means the script where
 // they typed it. When `command`'s first word is a relative path with a '/': if that file exists
 // relative to the current folder, it is made absolute (quoted for the shell); else if it exists in
-// the repository `repo`, it is left for the checkout; else the error says where it looked. `what`
-// names the option ("--test"). Other commands come back unchanged.
+// the repository `repo`, or it is the build's `artifact` (which exists only once a commit is
+// built: `--test './app --selftest'` with `--artifact app`), it is left for the checkout; else the
+// error says where it looked. `what` names the option ("--test"). Other commands come back
+// unchanged.
 Result<std::string> resolve_command_path(const std::string& command, std::string_view what,
-                                         const std::string& repo);
+                                         const std::string& repo, const std::string& artifact = "");
 
 }  // namespace culprit::backend

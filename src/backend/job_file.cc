@@ -21,17 +21,19 @@ const std::set<std::string> kPathKeys = {
 
 }  // namespace
 
-Result<std::vector<JobFileSetting>> read_job_file(const std::string& path) {
+Result<std::vector<JobFileSetting>> read_job_file(const std::string& path,
+                                                  const std::string& base_dir) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) return make_error(fmt::format("job file {} is a folder", path));
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error(fmt::format("cannot read job file {}", path));
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_job_file(text.str(), path);
+  return parse_job_file(text.str(), path, base_dir);
 }
 
-Result<std::vector<JobFileSetting>> parse_job_file(std::string_view text, const std::string& path) {
+Result<std::vector<JobFileSetting>> parse_job_file(std::string_view text, const std::string& path,
+                                                   const std::string& base_dir) {
   toml::table table;
   try {
     table = toml::parse(text, std::string_view(path));
@@ -40,7 +42,8 @@ Result<std::vector<JobFileSetting>> parse_job_file(std::string_view text, const 
         fmt::format("job file {}:{}: {}", path, error.source().begin.line, error.description()));
   }
   std::error_code ec;
-  fs::path dir = fs::absolute(path, ec).parent_path();
+  fs::path dir =
+      fs::absolute(base_dir.empty() ? fs::path(path).parent_path() : fs::path(base_dir), ec);
   std::vector<JobFileSetting> settings;
   for (auto&& [key, node] : table) {
     JobFileSetting setting;

@@ -32,10 +32,14 @@ struct JobFileSetting {
   bool bad_value = false;  // a value (or list element) that is no string, number or boolean
 };
 
-// The settings of the job file at `path`, by key. Error: a file that cannot be read or is not
-// TOML, "job file PATH:LINE: what is wrong".
-Result<std::vector<JobFileSetting>> read_job_file(const std::string& path);
-// The same from the file's text (`path` names it in errors and anchors relative paths).
-Result<std::vector<JobFileSetting>> parse_job_file(std::string_view text, const std::string& path);
+// The settings of the job file at `path`, by key. Relative paths are taken from `base_dir`, or
+// from the file's folder when it is empty (a job submitted to `culprit serve` is stored in the
+// service's folder, but its paths are the submitter's). Error: a file that cannot be read or is
+// not TOML, "job file PATH:LINE: what is wrong".
+Result<std::vector<JobFileSetting>> read_job_file(const std::string& path,
+                                                  const std::string& base_dir = "");
+// The same from the file's text (`path` names it in errors).
+Result<std::vector<JobFileSetting>> parse_job_file(std::string_view text, const std::string& path,
+                                                   const std::string& base_dir = "");
 
 }  // namespace culprit::backend

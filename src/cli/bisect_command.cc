@@ -10,6 +10,8 @@
 #include "cli/kernel_options.h"
 #include "cli/subcommand.h"
 #include "job/bisect_job.h"
+#include "job/event_json.h"
+#include "job/log_subscriber.h"
 
 namespace culprit::cli {
 
@@ -20,27 +22,36 @@ struct BisectFlags {
   std::string mode = "cause";
   backend::CommandBackendOptions command;  // its artifact is options.artifact
   std::string log_path;
+  std::string events_path;
   std::string budget;
   KernelFlags kernel;
   CLI::App* app = nullptr;  // for the job file, which sets options not given as flags
 };
 
+// The job file's settings, then what every bisection needs.
+Status complete_flags(BisectFlags& flags) {
+  CULPRIT_TRY(apply_job_file(*flags.app, flags.kernel.job_file, flags.kernel.job_base));
+  if (flags.options.bad.empty()) return make_error("--bad is required");
+  if (!flags.kernel.enabled && flags.command.test_command.empty()) {
+    return make_error("--test is required");
+  }
+  return {};
+}
+
 int run_bisect_command(BisectFlags& flags) {
   // Ctrl-C kills the runs in flight; the store keeps what was done.
   set_interrupt_note("run the same command to resume");
   job::BisectOptions& options = flags.options;
-  if (Status applied = apply_job_file(*flags.app, flags.kernel.job_file); !applied.ok()) {
-    std::fprintf(stderr, "culprit: %s\n", applied.error().message.c_str());
-    return 2;
-  }
-  if (options.bad.empty() || (!flags.kernel.enabled && flags.command.test_command.empty())) {
-    std::fprintf(stderr, "culprit: %s is required\n", options.bad.empty() ? "--bad" : "--test");
+  if (Status completed = complete_flags(flags); !completed.ok()) {
+    std::fprintf(stderr, "culprit: %s\n", completed.error().message.c_str());
     return 2;
   }
   if (!flags.kernel.enabled) {
     for (auto [command, what] : {std::pair{&flags.command.test_command, "--test"},
                                  std::pair{&flags.command.build_command, "--build"}}) {
-      auto resolved = backend::resolve_command_path(*command, what, options.repo);
+      auto resolved = backend::resolve_command_path(
+          *command, what, options.repo,
+          command == &flags.command.test_command ? options.artifact : std::string());
       if (!resolved) {
         std::fprintf(stderr, "culprit: %s\n", resolved.error().message.c_str());
         return 1;
@@ -78,11 +89,23 @@ int run_bisect_command(BisectFlags& flags) {
   options.build_slots = backend.build_slots;
   options.run_slots = backend.run_slots;
   options.arch = backend.arch;
+  job::EventBus events;
+  job::attach_log(events, log);
+  std::unique_ptr<job::EventFile> event_file;
+  if (!flags.events_path.empty()) {
+    auto opened = job::EventFile::open(flags.events_path);
+    if (!opened) {
+      std::fprintf(stderr, "culprit: %s\n", opened.error().message.c_str());
+      return 1;
+    }
+    event_file = std::move(*opened);
+    events.subscribe([&event_file](const job::Event& event) { event_file->write(event); });
+  }
   // SIGUSR1: stop between runs, record the job as cancelled (exit 4); running it again resumes.
   auto cancel = std::make_shared<job::CancelToken>();
   options.cancel = cancel;
   on_stop_request([cancel] { cancel->request(); });
-  auto result = job::run_bisect(options, *backend.builder, *backend.runner, log);
+  auto result = job::run_bisect(options, *backend.builder, *backend.runner, events);
   on_stop_request(nullptr);
   if (!result) {
     std::fprintf(stderr, "culprit: %s\n", result.error().message.c_str());
@@ -106,10 +129,8 @@ int run_bisect_command(BisectFlags& flags) {
   return job::exit_status(result->kind);
 }
 
-}  // namespace
-
-Subcommand add_bisect_command(CLI::App& parent) {
-  auto flags = std::make_shared<BisectFlags>();
+// Registers `bisect` and its options on `parent`, to fill `flags`.
+CLI::App* add_bisect_options(CLI::App& parent, const std::shared_ptr<BisectFlags>& flags) {
   CLI::App* app = parent.add_subcommand(
       "bisect",
       "Find the commit that introduced (or fixed) a crash by building and testing commits");
@@ -168,9 +189,34 @@ Subcommand add_bisect_command(CLI::App& parent) {
                   "culprit.db)");
   app->add_option("--log", flags->log_path, "Also append the log to this file");
   app->add_option("--json", options.json_path, "Write the result as JSON to this file");
+  app->add_option("--events", flags->events_path,
+                  "Append the job's events to this file as JSON lines, as they happen (what "
+                  "`culprit serve` draws its pages from)");
   flags->app = app;
   add_kernel_options(*app, flags->kernel);
+  return app;
+}
+
+}  // namespace
+
+Subcommand add_bisect_command(CLI::App& parent) {
+  auto flags = std::make_shared<BisectFlags>();
+  CLI::App* app = add_bisect_options(parent, flags);
   return {app, [flags] { return run_bisect_command(*flags); }};
+}
+
+Status check_bisect_job_file(const std::string& path, const std::string& base_dir) {
+  CLI::App parent;
+  auto flags = std::make_shared<BisectFlags>();
+  add_bisect_options(parent, flags);
+  // CLI11 takes a vector of arguments last first.
+  std::vector<std::string> args = {path, "--job", base_dir, "--job-base", "bisect"};
+  try {
+    parent.parse(args);
+  } catch (const CLI::Error& error) {
+    return make_error(fmt::format("job file {}: {}", path, error.what()));
+  }
+  return complete_flags(*flags);
 }
 
 }  // namespace culprit::cli

@@ -15,6 +15,9 @@ void add_kernel_options(CLI::App& bisect, KernelFlags& flags) {
                   "the reproducer in QEMU VMs");
   bisect.add_option("--job", flags.job_file,
                     "TOML job file holding any of these options by name (flags override it)");
+  bisect.add_option("--job-base", flags.job_base,
+                    "Folder the job file's relative paths are taken from (default: the job "
+                    "file's folder)");
   bisect.add_option("--config", flags.options.config,
                     "Kernel: the .config every commit is built with (after make olddefconfig)");
   bisect.add_option("--repro", flags.options.repro,
@@ -52,14 +55,14 @@ void add_kernel_options(CLI::App& bisect, KernelFlags& flags) {
       ->check(kAtLeastOne);
 }
 
-Status apply_job_file(CLI::App& app, const std::string& path) {
+Status apply_job_file(CLI::App& app, const std::string& path, const std::string& base_dir) {
   if (path.empty()) return {};
   CULPRIT_ASSIGN_OR_RETURN(const std::vector<backend::JobFileSetting> settings,
-                           backend::read_job_file(path));
+                           backend::read_job_file(path, base_dir));
   for (const backend::JobFileSetting& setting : settings) {
     const std::string& name = setting.key;
     CLI::Option* option = nullptr;
-    if (name != "job" && name != "help") {
+    if (name != "job" && name != "job-base" && name != "help") {
       try {
         option = app.get_option("--" + name);
       } catch (const CLI::OptionNotFound&) {

@@ -19,6 +19,7 @@ namespace culprit::cli {
 struct KernelFlags {
   bool enabled = false;  // --kernel
   std::string job_file;  // --job
+  std::string job_base;  // --job-base: where the job file's relative paths start
   // The kernel options; repo, bad, work_dir and parallel are the bisection's (kernel_backend()).
   backend::KernelBackendOptions options;
 };
@@ -27,8 +28,9 @@ struct KernelFlags {
 void add_kernel_options(CLI::App& bisect, KernelFlags& flags);
 
 // Sets every option of `app` that the command line did not give from the TOML job file `path`
-// ("" does nothing). Errors name the file and the key.
-Status apply_job_file(CLI::App& app, const std::string& path);
+// ("" does nothing), its relative paths taken from `base_dir` (backend::read_job_file). Errors
+// name the file and the key.
+Status apply_job_file(CLI::App& app, const std::string& path, const std::string& base_dir = "");
 
 // The kernel backend for the bisection `options`: the flags that it needs, then
 // backend::make_kernel_backend, logging to `log`.

@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
   std::vector<culprit::cli::Subcommand> subcommands = {
       culprit::cli::add_bisect_command(app),      culprit::cli::add_report_command(app),
       culprit::cli::add_maintainers_command(app), culprit::cli::add_jobs_command(app),
-      culprit::cli::add_show_command(app),
+      culprit::cli::add_show_command(app),        culprit::cli::add_serve_command(app),
+      culprit::cli::add_submit_command(app),
   };
   try {
     app.parse(argc, argv);

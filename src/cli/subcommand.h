@@ -9,6 +9,8 @@
 #include <functional>
 #include <string>
 
+#include "base/result.h"
+
 namespace culprit::cli {
 
 struct Subcommand {
@@ -30,9 +32,15 @@ inline const CLI::Validator kAtLeastOne(
     "N>=1");
 
 Subcommand add_bisect_command(CLI::App& parent);
+Subcommand add_serve_command(CLI::App& parent);
+Subcommand add_submit_command(CLI::App& parent);
 Subcommand add_report_command(CLI::App& parent);
 Subcommand add_maintainers_command(CLI::App& parent);
 Subcommand add_jobs_command(CLI::App& parent);
 Subcommand add_show_command(CLI::App& parent);
+
+// Reads the job file `path` as `culprit bisect --job PATH --job-base BASE_DIR` would, and checks
+// it names what a bisection needs. Error: the first thing wrong, naming the file.
+Status check_bisect_job_file(const std::string& path, const std::string& base_dir);
 
 }  // namespace culprit::cli

@@ -193,7 +193,12 @@ std::string job_key(const BisectOptions& options, const std::string& repo_path,
             {"strategy", options.strategy},
             {"runs", options.runs},
             {"backend", options.backend_key}};
-  return to_hex(sha256(params.dump()));
+  // bayes' --runs is the size of a batch, not part of what a run means: a job resumed (or
+  // retried, by the service) with bigger batches reuses every run it recorded. classic's verdict
+  // rule depends on the runs per commit, so there they stay in the key.
+  nlohmann::json identity = params;
+  if (options.strategy == "bayes") identity.erase("runs");
+  return to_hex(sha256(identity.dump()));
 }
 
 }  // namespace

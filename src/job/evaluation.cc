@@ -55,7 +55,7 @@ Result<std::size_t> slot_for(JobContext& job, const std::string& tree,
 }
 
 Result<builder::BuildRequest> prepare_build(JobContext& job, const std::string& commit,
-                                          std::size_t slot) {
+                                            std::size_t slot) {
   job.slots[slot].built_tree.reset();
   if (Status checked_out = job.slots[slot].worktree->checkout(commit); !checked_out.ok()) {
     return checked_out.error();
@@ -175,6 +175,7 @@ Result<TestedCommit> evaluate(JobContext& job, const std::string& commit, Phase 
   const int end = tested.first_run + runs;
   job.events.print("testing commit {}", commit);
   BatchStarted batch{commit,
+                     info->title,
                      phase,
                      runs,
                      job.progress.step,

@@ -63,6 +63,7 @@ struct CommitChosen {
 // A batch of runs of one commit begins (after its build).
 struct BatchStarted {
   std::string commit;
+  std::string subject;  // the commit's subject line
   Phase phase = Phase::start;
   int runs = 0;
   std::size_t step = 0, steps_total = 0, candidates_left = 0;  // as in CommitChosen

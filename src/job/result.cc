@@ -164,6 +164,16 @@ BisectResult finish(JobContext& job, BisectResult result) {
   json["mode"] = job.cause() ? "cause" : "fix";
   json["strategy"] = job.strategy->name();
   json["culprit"] = result.culprit ? nlohmann::json(*result.culprit) : nlohmann::json();
+  // Who and what the culprit is, for readers without the repository (the service's page).
+  if (result.culprit) {
+    if (auto info = job.repo.commit(*result.culprit)) {
+      json["culprit_commit"] = {{"subject", info->title},
+                                {"author", info->author.name},
+                                {"email", info->author.email},
+                                {"date", info->author.time}};
+    }
+  }
+  json["bug_titles"] = job.bug_titles ? nlohmann::json(*job.bug_titles) : nlohmann::json::array();
   json["candidates"] = result.candidates;
   json["flags"] = result.flags;
   json["recipients"] = {{"to", result.recipients_to}, {"cc", result.recipients_cc}};
