@@ -168,6 +168,12 @@ Subcommand add_bisect_command(CLI::App& parent) {
                   "culprit.db)");
   app->add_option("--log", flags->log_path, "Also append the log to this file");
   app->add_option("--json", options.json_path, "Write the result as JSON to this file");
+  app->add_option("--reported-by", options.reported_by,
+                  "Who reported the bug, \"Name <address>\" (repeatable): a Reported-by: tag in "
+                  "`culprit show --mail`; not part of the job's identity");
+  app->add_option("--closes", options.closes,
+                  "Where the bug was reported, a URL (repeatable): a Closes: tag in `culprit show "
+                  "--mail`; not part of the job's identity");
   flags->app = app;
   add_kernel_options(*app, flags->kernel);
   return {app, [flags] { return run_bisect_command(*flags); }};
