@@ -7,6 +7,8 @@ packages=(
   libgit2-dev libsqlite3-dev libssl-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libtomlplusplus-dev libre2-dev libhyperscan-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # the KCIDB schema check of `culprit show --kcidb` (tests/integration/show_formats_test.cc)
+  python3-jsonschema
   clang libclang-rt-14-dev
   # the kernel backend's example and tests: a kernel tree, its build tools, QEMU, cpio
   linux-source-6.1 bison flex bc libelf-dev libssl-dev xz-utils cpio qemu-system-x86
