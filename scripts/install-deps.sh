@@ -9,6 +9,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # `culprit serve`: its HTTP server; its browser tests drive Debian's headless chromium
   libcpp-httplib-dev chromium
+  # the KCIDB schema check of `culprit show --kcidb` (tests/integration/show_formats_test.cc)
+  python3-jsonschema
   clang libclang-rt-14-dev
   # the kernel backend's example and tests: a kernel tree, its build tools, QEMU, cpio
   linux-source-6.1 bison flex bc libelf-dev libssl-dev xz-utils cpio qemu-system-x86

@@ -192,6 +192,12 @@ CLI::App* add_bisect_options(CLI::App& parent, const std::shared_ptr<BisectFlags
   app->add_option("--events", flags->events_path,
                   "Append the job's events to this file as JSON lines, as they happen (what "
                   "`culprit serve` draws its pages from)");
+  app->add_option("--reported-by", options.reported_by,
+                  "Who reported the bug, \"Name <address>\" (repeatable): a Reported-by: tag in "
+                  "`culprit show --mail`; not part of the job's identity");
+  app->add_option("--closes", options.closes,
+                  "Where the bug was reported, a URL (repeatable): a Closes: tag in `culprit show "
+                  "--mail`; not part of the job's identity");
   flags->app = app;
   add_kernel_options(*app, flags->kernel);
   return app;

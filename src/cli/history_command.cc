@@ -1,6 +1,8 @@
 // `culprit jobs` and `culprit show [JOB]`: what the state file remembers. Both only read: a state
-// file that does not exist is an error, never created.
+// file that does not exist is an error, never created. `show` also writes a job in the formats
+// others read (src/share): a bisection mail, KCIDB JSON, a `git bisect log` file.
 #include <charconv>
+#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -12,6 +14,10 @@
 
 #include "base/result.h"
 #include "cli/subcommand.h"
+#include "share/bisect_log_format.h"
+#include "share/kcidb_format.h"
+#include "share/mail_format.h"
+#include "share/recorded_job.h"
 #include "store/store.h"
 
 namespace culprit::cli {
@@ -21,6 +27,13 @@ struct HistoryOptions {
   std::string state_path = "culprit.db";
   std::string job;  // show: the job id, "" for the newest
   bool json = false;
+  // show: one of the sharing formats instead of the log and result.
+  bool mail = false;
+  bool kcidb = false;
+  bool git_bisect_log = false;
+  std::string repo;  // the repository, when it is no longer where the job found it
+  share::MailOptions mail_options;
+  share::KcidbOptions kcidb_options;
 };
 
 int fail(const std::string& message) {
@@ -91,6 +104,30 @@ int run_jobs(const HistoryOptions& options) {
   return 0;
 }
 
+// `show --mail`, `--kcidb`, `--git-bisect-log`: the job in one of the formats of src/share.
+int print_shared(const HistoryOptions& options, const store::Store& state,
+                 const share::RecordedJob& job) {
+  Result<vcs::Repository> repo = share::open_repository(job, options.repo);
+  if (!repo.ok()) return fail(repo.error().message);
+  if (options.kcidb) {
+    Result<nlohmann::json> report = share::kcidb_report(job, state, *repo, options.kcidb_options);
+    if (!report.ok()) return fail(report.error().message);
+    fmt::print("{}\n", report->dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    return 0;
+  }
+  Result<std::string> text = make_error("");
+  if (options.mail) {
+    share::MailOptions mail = options.mail_options;
+    mail.date = static_cast<std::int64_t>(std::time(nullptr));
+    text = share::bisection_mail(job, state, *repo, mail);
+  } else {
+    text = share::git_bisect_log(job, *repo);
+  }
+  if (!text.ok()) return fail(text.error().message);
+  fmt::print("{}", *text);
+  return 0;
+}
+
 int run_show(const HistoryOptions& options) {
   std::optional<std::int64_t> wanted;
   if (!options.job.empty()) {
@@ -104,19 +141,13 @@ int run_show(const HistoryOptions& options) {
   }
   Result<store::Store> state = open_existing(options.state_path);
   if (!state.ok()) return fail(state.error().message);
-
-  std::optional<store::JobRecord> job;
-  if (wanted) {
-    Result<std::optional<store::JobRecord>> found = state->job_by_id(*wanted);
-    if (!found.ok()) return fail(found.error().message);
-    if (!*found) return fail(fmt::format("no such job: {} in {}", *wanted, options.state_path));
-    job = std::move(**found);
-  } else {
-    Result<std::vector<store::JobRecord>> jobs = state->jobs();
-    if (!jobs.ok()) return fail(jobs.error().message);
-    if (jobs->empty()) return fail(fmt::format("no jobs in {}", options.state_path));
-    job = std::move(jobs->back());  // jobs() is ordered by id: the newest is last
+  Result<share::RecordedJob> recorded = share::load_job(*state, wanted);
+  if (!recorded.ok()) return fail(recorded.error().message);
+  if (options.mail || options.kcidb || options.git_bisect_log) {
+    return print_shared(options, *state, *recorded);
   }
+
+  const store::JobRecord* job = &recorded->record;
   Result<std::vector<std::string>> log = state->log(job->id);
   if (!log.ok()) return fail(log.error().message);
   const nlohmann::json result = result_document(*job);
@@ -166,6 +197,31 @@ Subcommand add_show_command(CLI::App& parent) {
       parent.add_subcommand("show", "Print a recorded job's log and result (default: the newest)");
   app->add_option("job", options->job, "the job id (see `culprit jobs`)");
   add_state_options(app, *options);
+  CLI::Option* mail = app->add_flag(
+      "--mail", options->mail,
+      "print the result as a bisection mail (RFC 5322, like syzbot's) for git send-email or a "
+      "mail client; nothing is sent");
+  CLI::Option* kcidb = app->add_flag(
+      "--kcidb", options->kcidb,
+      "print the job as KCIDB v4 JSON: a checkout per tested commit, a build per build, a test "
+      "per run");
+  CLI::Option* bisect_log = app->add_flag(
+      "--git-bisect-log", options->git_bisect_log,
+      "print a git bisect log file: `git bisect replay FILE` lands on the same answer");
+  mail->excludes(kcidb)->excludes(bisect_log);
+  kcidb->excludes(bisect_log);
+  for (CLI::Option* format : {mail, kcidb, bisect_log}) format->excludes("--json");
+  app->add_option("--repo", options->repo,
+                  "the repository, when it has moved since the job (default: the job's)");
+  app->add_option("--from", options->mail_options.from,
+                  "--mail: the sender, \"Name <address>\" (default: git's user.name and "
+                  "user.email)");
+  app->add_option("--reported-by", options->mail_options.reported_by,
+                  "--mail: Reported-by: tags (repeatable; default: the job's --reported-by)");
+  app->add_option("--closes", options->mail_options.closes,
+                  "--mail: Closes: tags (repeatable; default: the job's --closes)");
+  app->add_option("--origin", options->kcidb_options.origin,
+                  "--kcidb: the submitting CI system's name (default: culprit)");
   return Subcommand{app, [options] { return run_show(*options); }};
 }
 

@@ -182,7 +182,9 @@ BisectResult tell(JobContext& job, const std::vector<std::string>& given_goods) 
   return finish(job, std::move(result));
 }
 
-// The job key: what must be equal for a second invocation to resume the first.
+// The job key: what must be equal for a second invocation to resume the first. `params` gets
+// the keyed parameters plus those that may change between invocations (the reporters), which are
+// left out of the key so that state files written before they existed still resume.
 std::string job_key(const BisectOptions& options, const std::string& repo_path,
                     const std::string& bad, const std::vector<std::string>& goods,
                     nlohmann::json& params) {
@@ -198,7 +200,23 @@ std::string job_key(const BisectOptions& options, const std::string& repo_path,
   // rule depends on the runs per commit, so there they stay in the key.
   nlohmann::json identity = params;
   if (options.strategy == "bayes") identity.erase("runs");
-  return to_hex(sha256(identity.dump()));
+  std::string key = to_hex(sha256(identity.dump()));
+  if (!options.reported_by.empty()) params["reported_by"] = options.reported_by;
+  if (!options.closes.empty()) params["closes"] = options.closes;
+  return key;
+}
+
+// A resumed job takes the reporters named this time, when any are.
+Status update_reporters(store::Store& store, const store::JobRecord& job,
+                        const BisectOptions& options) {
+  if (options.reported_by.empty() && options.closes.empty()) return {};
+  nlohmann::json params = nlohmann::json::parse(job.params_json, nullptr, false);
+  if (!params.is_object()) return {};
+  const nlohmann::json before = params;
+  if (!options.reported_by.empty()) params["reported_by"] = options.reported_by;
+  if (!options.closes.empty()) params["closes"] = options.closes;
+  if (params == before) return {};
+  return store.set_job_params(job.id, params.dump());
 }
 
 }  // namespace
@@ -305,6 +323,9 @@ Result<BisectResult> run_bisect(const BisectOptions& options, builder::Builder& 
   store::JobRecord job;
   if (*existing) {
     job = **existing;
+    if (Status updated = update_reporters(*store, job, options); !updated.ok()) {
+      return updated.error();
+    }
     if (owner->previous()) {
       events.print("job {} in {}: its owner (pid {}, since {}) is gone; taking over", job.id,
                    options.state_path, owner->previous()->pid, owner->previous()->since);

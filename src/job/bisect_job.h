@@ -64,6 +64,11 @@ struct BisectOptions {
   // --no-verify: report the culprit without the second look (more runs of it and its parents,
   // the revert check).
   bool no_verify = false;
+  // Who reported the bug and where (a tracker URL, a mail archive link): the Reported-by: and
+  // Closes: tags of the mail `culprit show --mail` writes. Kept in the job's parameters but not
+  // in its key: naming them later does not make another job.
+  std::vector<std::string> reported_by;
+  std::vector<std::string> closes;
   // Set from elsewhere (a signal, a service's cancel request) to stop between runs; may be null.
   std::shared_ptr<const CancelToken> cancel;
 };

@@ -373,6 +373,18 @@ Status Store::finish_job(std::int64_t job, const std::string& state,
   return {};
 }
 
+Status Store::set_job_params(std::int64_t job, const std::string& params_json) {
+  const std::string action = fmt::format("record the parameters of job {}", job);
+  Result<SqliteStatement> statement =
+      prepare(db_.get(), path_, action, "UPDATE jobs SET params_json = ?2 WHERE id = ?1");
+  if (!statement.ok()) return statement.error();
+  statement->bind_int64(1, job);
+  statement->bind_text(2, params_json);
+  if (Status done = statement->run(); !done.ok()) return failure(path_, action, done.error());
+  if (sqlite3_changes(db_.get()) == 0) return failure(path_, action, make_error("no such job"));
+  return {};
+}
+
 Result<std::optional<BuildRecord>> Store::build(std::int64_t job, const std::string& tree) const {
   const std::string action = fmt::format("read build of tree {} for job {}", tree, job);
   Result<SqliteStatement> statement =

@@ -91,6 +91,9 @@ class Store {
   // Sets the job's state ("done", "error", "cancelled", or "running" again when resumed) and its
   // result document.
   Status finish_job(std::int64_t job, const std::string& state, const std::string& result_json);
+  // Replaces the job's parameters: those that are not part of its key (who reported the bug) may
+  // change when it is run again.
+  Status set_job_params(std::int64_t job, const std::string& params_json);
 
   // The job's build of `tree`, if one was recorded; put_build replaces an earlier one (a build
   // that hit an infrastructure error and was tried again).

@@ -34,6 +34,7 @@ using ReferencePtr = std::unique_ptr<git_reference, FreeWith<git_reference, git_
 using ReferenceIteratorPtr =
     std::unique_ptr<git_reference_iterator,
                     FreeWith<git_reference_iterator, git_reference_iterator_free>>;
+using RemotePtr = std::unique_ptr<git_remote, FreeWith<git_remote, git_remote_free>>;
 using SignaturePtr = std::unique_ptr<git_signature, FreeWith<git_signature, git_signature_free>>;
 using ConflictIteratorPtr =
     std::unique_ptr<git_index_conflict_iterator,

@@ -242,6 +242,26 @@ Result<bool> Repository::has_path(const std::string& commit, const std::string& 
   return true;
 }
 
+Result<std::optional<std::string>> Repository::remote_url(const std::string& name) const {
+  git_remote* raw_remote = nullptr;
+  const int status = git_remote_lookup(&raw_remote, raw(), name.c_str());
+  if (status == GIT_ENOTFOUND || status == GIT_EINVALIDSPEC) return std::optional<std::string>();
+  if (status != 0) {
+    return make_error("cannot read remote " + name + " of " + path_ + ": " + libgit2_reason());
+  }
+  RemotePtr remote(raw_remote);
+  const char* url = git_remote_url(remote.get());
+  if (url == nullptr) return std::optional<std::string>();
+  return std::optional<std::string>(url);
+}
+
+std::optional<Person> Repository::configured_identity() const {
+  git_signature* raw_signature = nullptr;
+  if (git_signature_default(&raw_signature, raw()) != 0) return std::nullopt;
+  SignaturePtr signature(raw_signature);
+  return Person{signature->name, signature->email, signature->when.time};
+}
+
 Result<CommitGraph> Repository::graph(const std::vector<std::string>& tips,
                                       const std::vector<std::string>& hidden) const {
   git_revwalk* raw_walk = nullptr;

@@ -80,6 +80,12 @@ class Repository {
                                                  std::size_t limit) const;
   // Whether `commit`'s tree has `path` (a file or a directory), as `git cat-file -e COMMIT:PATH`.
   Result<bool> has_path(const std::string& commit, const std::string& path) const;
+  // The URL of the remote `name` (as `git remote get-url NAME`); nullopt when there is no such
+  // remote.
+  Result<std::optional<std::string>> remote_url(const std::string& name) const;
+  // The user.name and user.email the repository's configuration (its own, the user's, the
+  // system's) names, as git would sign a commit; nullopt when either is not set.
+  std::optional<Person> configured_identity() const;
   // Commits reachable from any of `tips` and from none of `hidden`, parents first.
   Result<CommitGraph> graph(const std::vector<std::string>& tips,
                             const std::vector<std::string>& hidden) const;

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/culprit_binary.h"
 #include "support/maintainers_fixture.h"
 #include "support/test_support.h"
 
@@ -17,13 +18,8 @@ namespace {
 
 using nlohmann::json;
 
-CommandOutput culprit(std::vector<std::string> args) {
-  args.insert(args.begin(), CULPRIT_BINARY);
-  return run_command(args);
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
+CommandOutput culprit(const std::vector<std::string>& args) {
+  return run_culprit_command(args);
 }
 
 // A straight history of 12 commits; commit 7 plants the bug that the test command detects.

@@ -16,4 +16,10 @@ Bisection run_culprit(const std::vector<std::string>& args, const std::string& j
   return bisection;
 }
 
+CommandOutput run_culprit_command(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {CULPRIT_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv);
+}
+
 }  // namespace culprit::testing

@@ -20,4 +20,7 @@ struct Bisection {
 // set by tests/CMakeLists.txt), run in the current directory; waits for it to exit.
 Bisection run_culprit(const std::vector<std::string>& args, const std::string& json_path);
 
+// `culprit ARGS` (any subcommand) with the binary of this build; waits for it to exit.
+CommandOutput run_culprit_command(const std::vector<std::string>& args);
+
 }  // namespace culprit::testing

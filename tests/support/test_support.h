@@ -37,6 +37,9 @@ std::string must_run(const std::vector<std::string>& argv, const std::string& di
 // Starts argv (no shell) with its output thrown away, without waiting; returns its pid, or -1.
 pid_t spawn_in_background(const std::vector<std::string>& args);
 
+// Whether `part` occurs in `text`.
+bool contains(const std::string& text, const std::string& part);
+
 void write_file(const std::string& path, const std::string& content);
 std::string read_file(const std::string& path);
 
