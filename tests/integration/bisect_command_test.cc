@@ -625,6 +625,45 @@ TEST_F(BisectCommandTest, PassesAbsolutePathsWithARelativeStateFile) {
   EXPECT_NE(out.output.find("first bad commit: " + hashes[4]), std::string::npos) << out.output;
 }
 
+// `--test './app --selftest'` with `--artifact app`: the test is the build's output, which exists
+// only in a built checkout, so it is not refused for being missing where the command was typed.
+TEST_F(BisectCommandTest, RunsATestThatIsTheBuildsArtifact) {
+  std::string repo = dir_ / "repo";
+  std::vector<std::string> hashes = write_history(make_linear_history(8), repo);
+  CommandOutput out =
+      run_command({CULPRIT_BINARY,
+                   "bisect",
+                   "--strategy",
+                   "classic",
+                   "--repo",
+                   repo,
+                   "--bad",
+                   hashes[7],
+                   "--good",
+                   hashes[0],
+                   "--runs",
+                   "1",
+                   "--state",
+                   dir_ / "a.db",
+                   "--artifact",
+                   "app",
+                   "--build",
+                   "printf '#!/bin/sh\\nif [ -e f4 ]; then exit 1; fi\\n' > app && chmod +x app",
+                   "--test",
+                   "./app --selftest"},
+                  dir_.path());
+  EXPECT_EQ(out.exit_status, 0) << out.output;
+  EXPECT_NE(out.output.find("first bad commit: " + hashes[4]), std::string::npos) << out.output;
+  // Another missing ./path is still an error naming it.
+  CommandOutput missing = run_command(
+      {CULPRIT_BINARY, "bisect", "--repo", repo, "--bad", hashes[7], "--good", hashes[0], "--state",
+       dir_ / "b.db", "--artifact", "app", "--test", "./other --selftest"},
+      dir_.path());
+  EXPECT_EQ(missing.exit_status, 1);
+  EXPECT_NE(missing.output.find("--test ./other: no such file in"), std::string::npos)
+      << missing.output;
+}
+
 // Ctrl-C (SIGINT) stops the bisection and the test it was running, whose process group the
 // terminal's signal does not reach by itself.
 TEST_F(BisectCommandTest, InterruptKillsRunningTests) {
