@@ -10,15 +10,7 @@ culprit=$PWD/build/release/src/culprit
 work=$(mktemp -d)
 trap 'kill -9 $server 2>/dev/null; rm -rf "$work"' EXIT
 bash examples/flaky-crash/make-repo.sh "$work/repo" > /dev/null
-cat > "$work/job.toml" <<'TOML'
-repo = "repo"
-bad = "main"
-build = "make"
-artifact = "app"
-test = "sleep 0.05; ./app --selftest"
-runs = 10
-jobs = 2
-TOML
+cp examples/flaky-crash/job.toml "$work/job.toml"
 "$culprit" serve --state-dir "$work/state" --listen 127.0.0.1:0 > "$work/serve.out" 2>&1 &
 server=$!
 until grep -q "culprit serve: http" "$work/serve.out"; do sleep 0.1; done

@@ -19,16 +19,7 @@ mkdir -p "$work"
 if [ ! -d "$work/flaky/repo" ]; then
   bash examples/flaky-crash/make-repo.sh "$work/flaky/repo" > /dev/null
 fi
-cat > "$work/flaky/job.toml" <<'TOML'
-# The small C project with a planted flaky crash (examples/flaky-crash).
-repo = "repo"
-bad = "main"
-build = "make"
-artifact = "app"
-test = "./app --selftest"
-runs = 10
-jobs = 2
-TOML
+cp examples/flaky-crash/job.toml "$work/flaky/job.toml"
 jobs=("$work/flaky/job.toml")
 if [ "${CULPRIT_SERVE_NO_KERNEL:-}" != 1 ]; then
   if [ ! -d "$work/kernel/linux" ]; then
