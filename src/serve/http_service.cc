@@ -92,6 +92,10 @@ json console_json(std::string_view bytes) {
   return {{"text", printable(bytes)}, {"reports", reports}};
 }
 
+bool is_tree(const std::string& text) {
+  return text.size() == 40 && text.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
 std::optional<std::int64_t> parse_id(const std::string& text) {
   try {
     std::size_t used = 0;
@@ -474,6 +478,18 @@ struct HttpService::State {
     send_json(res, out);
   }
 
+  // The job's bisection store, read-only, and the bisection's id in it.
+  std::optional<std::pair<store::Store, std::int64_t>> bisection_store(const store::QueuedJob& job,
+                                                                       httplib::Response& res) {
+    auto store = store::Store::open_read_only(job.state_path);
+    if (!store) {
+      send_error(res, 404, store.error().message);
+      return std::nullopt;
+    }
+    const std::int64_t bisection = view_document(job.id, false).value("job", std::int64_t{0});
+    return std::make_pair(std::move(*store), bisection);
+  }
+
   // One run's console as the bisection's store keeps it (the command backend keeps consoles
   // there, not in files).
   void console(const httplib::Request& req, httplib::Response& res) {
@@ -481,24 +497,39 @@ struct HttpService::State {
     auto job = find_job(req, res);
     if (!job) return;
     const std::string tree = req.get_param_value("tree");
-    auto run = parse_id("1" + req.get_param_value("run"));  // "1" + "0": run 0 is a number too
-    if (tree.size() != 40 || tree.find_first_not_of("0123456789abcdef") != std::string::npos ||
-        !run || req.get_param_value("run").size() > 9) {
+    const std::string run = req.get_param_value("run");
+    if (!is_tree(tree) || run.empty() || run.size() > 9 ||
+        run.find_first_not_of("0123456789") != std::string::npos) {
       return send_error(res, 400, "give ?tree=TREE&run=INDEX");
     }
-    const int index = std::stoi(req.get_param_value("run"));
-    std::int64_t bisection = 0;
-    {
-      json view = view_document(job->id, false);
-      bisection = view.value("job", std::int64_t{0});
-    }
-    auto store = store::Store::open_read_only(job->state_path);
-    if (!store) return send_error(res, 404, store.error().message);
-    auto text = store->console(bisection, tree, index);
+    auto store = bisection_store(*job, res);
+    if (!store) return;
+    const int index = std::stoi(run);
+    auto text = store->first.console(store->second, tree, index);
     if (!text) return send_error(res, 500, text.error().message);
     json out = console_json(*text);
     out["tree"] = tree;
     out["run"] = index;
+    send_json(res, out);
+  }
+
+  // A build's log tail and error as the store keeps them.
+  void build_log(const httplib::Request& req, httplib::Response& res) {
+    if (!may_read(req)) return send_error(res, 401, "reading needs the service's token");
+    auto job = find_job(req, res);
+    if (!job) return;
+    const std::string tree = req.get_param_value("tree");
+    if (!is_tree(tree)) return send_error(res, 400, "give ?tree=TREE");
+    auto store = bisection_store(*job, res);
+    if (!store) return;
+    auto build = store->first.build(store->second, tree);
+    if (!build) return send_error(res, 500, build.error().message);
+    if (!*build) return send_error(res, 404, "no build of that tree");
+    json out = console_json((*build)->log_tail);
+    out["tree"] = tree;
+    out["status"] = std::string(to_string((*build)->status));
+    out["error"] = (*build)->error;
+    out["compiler"] = (*build)->compiler;
     send_json(res, out);
   }
 
@@ -556,6 +587,7 @@ struct HttpService::State {
     server.Get(R"(/api/jobs/([^/]+)/events)", [this](Req req, Res res) { events(req, res); });
     server.Get(R"(/api/jobs/([^/]+)/file)", [this](Req req, Res res) { file(req, res); });
     server.Get(R"(/api/jobs/([^/]+)/console)", [this](Req req, Res res) { console(req, res); });
+    server.Get(R"(/api/jobs/([^/]+)/build-log)", [this](Req req, Res res) { build_log(req, res); });
     server.Get("/", [this](Req req, Res res) { page(req, res); });
     server.Get(R"(/jobs/(\d+))", [this](Req req, Res res) { page(req, res); });
     server.Get("/login", [this](Req req, Res res) { login_form(req, res); });

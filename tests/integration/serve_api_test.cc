@@ -205,6 +205,11 @@ TEST_F(ServeApiTest, AJobRunsToItsResultAndBadInputIsRefusedInOneLine) {
   const std::size_t begin = shown["reports"][0]["start"], end = shown["reports"][0]["end"];
   EXPECT_EQ(text.substr(begin, end - begin), "BUG: planted crash in f9");
   EXPECT_EQ(client.Get("/api/jobs/1/console?tree=zz&run=0", service.auth())->status, 400);
+  auto build_log =
+      client.Get("/api/jobs/1/build-log?tree=" + start["tree"].get<std::string>(), service.auth());
+  ASSERT_TRUE(build_log);
+  EXPECT_EQ(build_log->status, 200) << build_log->body;
+  EXPECT_EQ(json::parse(build_log->body)["status"], "ok");
   // Files outside the job's folder are refused, however they are named.
   for (const std::string path : {"../../../etc/passwd", "/etc/passwd", "..", "job-1/../../x"}) {
     auto outside = client.Get("/api/jobs/1/file", httplib::Params{{"path", path}}, service.auth());
