@@ -122,6 +122,7 @@ void JobView::fold(const json& event) {
     }
   } else if (type == "build_finished") {
     json& row = batch_row(event.value("commit", ""));
+    row["tree"] = event.value("tree", "");  // a failed build has no runs to say it
     row["build_status"] = event.value("status", "");
     row["build_reused"] = event.value("reused", false);
     row["build_s"] = event.value("duration_s", 0.0);
