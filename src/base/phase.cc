@@ -6,6 +6,8 @@ std::string_view to_string(Phase phase) {
   switch (phase) {
     case Phase::start:
       return "start";
+    case Phase::minimize:
+      return "minimize";
     case Phase::release:
       return "release";
     case Phase::head:
@@ -25,8 +27,8 @@ std::string_view to_string(Phase phase) {
 }
 
 std::optional<Phase> phase_from_string(std::string_view name) {
-  for (Phase phase : {Phase::start, Phase::release, Phase::head, Phase::bisect, Phase::merge_base,
-                      Phase::verify, Phase::revert, Phase::result}) {
+  for (Phase phase : {Phase::start, Phase::minimize, Phase::release, Phase::head, Phase::bisect,
+                      Phase::merge_base, Phase::verify, Phase::revert, Phase::result}) {
     if (to_string(phase) == name) return phase;
   }
   return std::nullopt;

@@ -10,6 +10,7 @@ namespace culprit {
 
 enum class Phase {
   start,       // the commit the bisection starts from: it must crash
+  minimize,    // the start commit with smaller kernel configs (config minimization)
   release,     // cause mode without --good: a release tag walked back to
   head,        // fix mode: the fixed (newer) commit
   bisect,      // a commit of the range, chosen by the search strategy
@@ -19,8 +20,8 @@ enum class Phase {
   result,      // the report: signature lines, doubts, recipients (no commit is tested)
 };
 
-// The names the store and the JSON use: "start", "release", "head", "bisect", "merge-base",
-// "verify", "revert", "result".
+// The names the store and the JSON use: "start", "minimize", "release", "head", "bisect",
+// "merge-base", "verify", "revert", "result".
 std::string_view to_string(Phase phase);
 std::optional<Phase> phase_from_string(std::string_view name);
 

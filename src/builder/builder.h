@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/build_status.h"
+#include "base/result.h"
 
 namespace culprit::builder {
 
@@ -22,6 +23,9 @@ struct BuildRequest {
   // builds a culprit's parent with the culprit's compiler, so that a compiler change at a release
   // tag does not pass for a change of code.
   std::string compiler_commit;
+  // Kernel backend: build with this .config instead of the job's (config minimization's
+  // candidates, then its result); empty: the job's.
+  std::string config_path;
 };
 
 struct BuildResult {
@@ -43,6 +47,16 @@ class Builder {
  public:
   virtual ~Builder() = default;
   virtual BuildResult build(const BuildRequest& request) = 0;
+  // Kernel builders: the .config that `make TARGET` makes in the request's checkout, from
+  // `config_text` (olddefconfig: what a build of it would really use) or from nothing
+  // (tinyconfig). Others have no kernel config to resolve.
+  virtual Result<std::string> resolve_config(const BuildRequest& request, const std::string& target,
+                                             const std::string& config_text) {
+    (void)request;
+    (void)target;
+    (void)config_text;
+    return make_error("config minimization needs the kernel backend (--kernel)");
+  }
 };
 
 }  // namespace culprit::builder

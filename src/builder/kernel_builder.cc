@@ -178,6 +178,61 @@ std::string KernelBuilder::compiler_command(const std::string& commit) const {
   return config_.compilers->compiler_for(names);
 }
 
+std::string KernelBuilder::cc_for(const BuildRequest& request) const {
+  std::string compiler =
+      compiler_command(request.compiler_commit.empty() ? request.commit : request.compiler_commit);
+  std::string cc = compiler.empty() ? "gcc" : compiler;
+  if (have_ccache_ && !cc.starts_with("ccache ")) cc = "ccache " + cc;
+  return cc;
+}
+
+std::vector<std::string> KernelBuilder::make_argv(const std::string& checkout,
+                                                  const std::string& build_dir,
+                                                  const std::string& cc) const {
+  return {"make",           "-C",       checkout,
+          "O=" + build_dir, "CC=" + cc, "-j" + std::to_string(config_.jobs)};
+}
+
+std::map<std::string, std::string> KernelBuilder::make_env(const BuildRequest& request,
+                                                           const std::string& job_dir) const {
+  std::map<std::string, std::string> env = request.env;
+  env["KBUILD_BUILD_TIMESTAMP"] = config_.timestamp;
+  env["KBUILD_BUILD_USER"] = "culprit";
+  env["KBUILD_BUILD_HOST"] = "culprit";
+  env["KBUILD_BUILD_VERSION"] = "1";
+  env["LOCALVERSION"] = "-culprit";
+  if (have_ccache_) env["CCACHE_BASEDIR"] = job_dir;  // hits across jobs and folders
+  return env;
+}
+
+Result<std::string> KernelBuilder::resolve_config(const BuildRequest& request,
+                                                  const std::string& target,
+                                                  const std::string& config_text) {
+  std::error_code ec;
+  fs::path job_dir = fs::absolute(request.job_dir, ec).lexically_normal();
+  fs::path checkout = fs::absolute(request.checkout_dir, ec).lexically_normal();
+  fs::path scratch = build_dir(job_dir.string(), checkout.string()) + "-kconfig";
+  fs::create_directories(scratch, ec);
+  if (ec) return make_error(fmt::format("cannot create {}: {}", scratch.string(), ec.message()));
+  if (!config_text.empty() && !write_text(scratch / ".config", config_text)) {
+    return make_error("cannot write " + (scratch / ".config").string());
+  }
+  ProcessSpec spec;
+  spec.argv = make_argv(checkout.string(), scratch.string(), cc_for(request));
+  spec.argv.push_back(target);
+  spec.env = make_env(request, job_dir.string());
+  spec.timeout = std::chrono::seconds(600);
+  spec.output_limit = 1u << 20;
+  CULPRIT_ASSIGN_OR_RETURN(const ProcessResult process, run_process(spec));
+  if (process.end != ProcessResult::End::exited || process.exit_status != 0) {
+    std::vector<std::string> cause = build_root_cause(process.output, 3);
+    return make_error(
+        fmt::format("make {} failed in {}: {}", target, checkout.string(),
+                    cause.empty() ? "no error line" : fmt::format("{}", fmt::join(cause, "; "))));
+  }
+  return read_file((scratch / ".config").string(), ".config");
+}
+
 BuildResult KernelBuilder::build(const BuildRequest& request) {
   BuildResult result;
   auto start = std::chrono::steady_clock::now();
@@ -203,28 +258,19 @@ BuildResult KernelBuilder::build(const BuildRequest& request) {
   if (Status tree = check_kernel_tree(checkout.string()); !tree.ok()) {
     return finish(BuildResult::Status::failed, tree.error().message);
   }
-  std::string user_config = read_file(config_.config_path, "kernel config").value_or("");
+  const std::string& config_path =
+      request.config_path.empty() ? config_.config_path : request.config_path;
+  std::string user_config = read_file(config_path, "kernel config").value_or("");
   if (user_config.empty()) {
-    return finish(BuildResult::Status::infra_error,
-                  "cannot read kernel config: " + config_.config_path);
+    return finish(BuildResult::Status::infra_error, "cannot read kernel config: " + config_path);
   }
   if (!write_text(build_dir / ".config", user_config)) {
     return finish(BuildResult::Status::infra_error,
                   "cannot write " + (build_dir / ".config").string());
   }
 
-  std::string compiler =
-      compiler_command(request.compiler_commit.empty() ? request.commit : request.compiler_commit);
-  std::string cc = compiler.empty() ? "gcc" : compiler;
-  if (have_ccache_ && !cc.starts_with("ccache ")) cc = "ccache " + cc;
-
-  std::map<std::string, std::string> env = request.env;
-  env["KBUILD_BUILD_TIMESTAMP"] = config_.timestamp;
-  env["KBUILD_BUILD_USER"] = "culprit";
-  env["KBUILD_BUILD_HOST"] = "culprit";
-  env["KBUILD_BUILD_VERSION"] = "1";
-  env["LOCALVERSION"] = "-culprit";
-  if (have_ccache_) env["CCACHE_BASEDIR"] = job_dir.string();  // hits across jobs and folders
+  const std::string cc = cc_for(request);
+  const std::map<std::string, std::string> env = make_env(request, job_dir.string());
 
   std::string log;
   fs::path log_path = artifacts / "build.log";
@@ -234,12 +280,7 @@ BuildResult KernelBuilder::build(const BuildRequest& request) {
   };
   auto make = [&](std::vector<std::string> targets) -> Result<ProcessResult> {
     ProcessSpec spec;
-    spec.argv = {"make",
-                 "-C",
-                 checkout.string(),
-                 "O=" + build_dir.string(),
-                 "CC=" + cc,
-                 "-j" + std::to_string(config_.jobs)};
+    spec.argv = make_argv(checkout.string(), build_dir.string(), cc);
     spec.argv.insert(spec.argv.end(), targets.begin(), targets.end());
     spec.env = env;
     spec.timeout = config_.timeout;

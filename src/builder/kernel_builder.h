@@ -46,9 +46,21 @@ class KernelBuilder final : public Builder {
 
   explicit KernelBuilder(KernelBuildConfig config);
   BuildResult build(const BuildRequest& request) override;
+  // Runs `make TARGET` (olddefconfig, tinyconfig) in a scratch build folder beside the
+  // checkout's (BUILD-kconfig), with the compiler the commit's build would use: Kconfig asks it
+  // what it supports.
+  Result<std::string> resolve_config(const BuildRequest& request, const std::string& target,
+                                     const std::string& config_text) override;
 
  private:
   std::string compiler_command(const std::string& commit) const;
+  // "ccache gcc" or the table's compiler for the request's commit.
+  std::string cc_for(const BuildRequest& request) const;
+  // The make argument vector and environment every make of a build uses.
+  std::vector<std::string> make_argv(const std::string& checkout, const std::string& build_dir,
+                                     const std::string& cc) const;
+  std::map<std::string, std::string> make_env(const BuildRequest& request,
+                                              const std::string& job_dir) const;
 
   KernelBuildConfig config_;
   bool have_ccache_ = false;

@@ -1,6 +1,8 @@
 // `culprit bisect`: the flags of the command backend (a build command and a test command, like
 // `git bisect run` with several runs per commit, flakiness and crash titles) and of the kernel
 // backend (cli/kernel_options.h). src/backend assembles the backend, src/job runs the bisection.
+// `culprit minimize-config` is the same job stopped once the kernel config is minimized
+// (job/config_minimization.cc), with the start commit named --commit.
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -25,13 +27,19 @@ struct BisectFlags {
   std::string events_path;
   std::string budget;
   KernelFlags kernel;
-  CLI::App* app = nullptr;  // for the job file, which sets options not given as flags
+  bool minimize_only = false;  // `culprit minimize-config`
+  CLI::App* app = nullptr;     // for the job file, which sets options not given as flags
 };
 
 // The job file's settings, then what every bisection needs.
 Status complete_flags(BisectFlags& flags) {
   CULPRIT_TRY(apply_job_file(*flags.app, flags.kernel.job_file, flags.kernel.job_base));
-  if (flags.options.bad.empty()) return make_error("--bad is required");
+  if (flags.options.bad.empty()) {
+    return make_error(flags.minimize_only ? "--commit is required" : "--bad is required");
+  }
+  if ((flags.minimize_only || flags.options.minimize.enabled) && !flags.kernel.enabled) {
+    return make_error("config minimization needs the kernel backend (--kernel)");
+  }
   if (!flags.kernel.enabled && flags.command.test_command.empty()) {
     return make_error("--test is required");
   }
@@ -60,6 +68,11 @@ int run_bisect_command(BisectFlags& flags) {
     }
   }
   options.mode = flags.mode == "fix" ? job::BisectMode::fix : job::BisectMode::cause;
+  if (flags.minimize_only) {
+    options.minimize.enabled = true;
+    options.minimize.only = true;
+  }
+  options.minimize.full = flags.kernel.options.config;
   if (!flags.budget.empty()) {
     auto budget = job::parse_budget(flags.budget);
     if (!budget) {
@@ -129,15 +142,43 @@ int run_bisect_command(BisectFlags& flags) {
   return job::exit_status(result->kind);
 }
 
-// Registers `bisect` and its options on `parent`, to fill `flags`.
+// Registers `bisect` (or `minimize-config`, when `flags->minimize_only`) and its options on
+// `parent`, to fill `flags`.
 CLI::App* add_bisect_options(CLI::App& parent, const std::shared_ptr<BisectFlags>& flags) {
-  CLI::App* app = parent.add_subcommand(
-      "bisect",
-      "Find the commit that introduced (or fixed) a crash by building and testing commits");
   job::BisectOptions& options = flags->options;
+  job::BisectOptions::ConfigMinimization& minimize = options.minimize;
+  CLI::App* app = nullptr;
+  if (flags->minimize_only) {
+    app = parent.add_subcommand(
+        "minimize-config",
+        "Kernel: find a smaller config on which a commit still crashes with the bug's titles");
+    app->add_option("--commit,--bad", options.bad, "Commit where the reproducer crashes");
+    app->add_option("--base", minimize.base,
+                    "Base config the bug's --config is minimized against (default: tinyconfig "
+                    "plus what culprit's VM needs to boot)");
+    app->add_option("--build-budget", minimize.build_budget,
+                    "Candidate configs built at most (default 16)")
+        ->check(kAtLeastOne);
+    app->add_option("--output", minimize.output,
+                    "Where the minimized config goes (default: STATE.d/minimized.config; what "
+                    "was dropped: the same name plus .log)");
+  } else {
+    app = parent.add_subcommand(
+        "bisect",
+        "Find the commit that introduced (or fixed) a crash by building and testing commits");
+    app->add_option("--bad", options.bad,
+                    "Commit where the reproducer crashes (the start of the bisection)");
+    app->add_flag("--minimize-config", minimize.enabled,
+                  "Kernel: first minimize --config on the start commit (as `culprit "
+                  "minimize-config`), then build every commit with the result");
+    app->add_option("--minimize-base", minimize.base,
+                    "Kernel: the base of --minimize-config (default: tinyconfig plus what "
+                    "culprit's VM needs to boot)");
+    app->add_option("--minimize-budget", minimize.build_budget,
+                    "Kernel: candidate configs --minimize-config builds at most (default 16)")
+        ->check(kAtLeastOne);
+  }
   app->add_option("--repo", options.repo, "Git repository to bisect (default: .)");
-  app->add_option("--bad", options.bad,
-                  "Commit where the reproducer crashes (the start of the bisection)");
   app->add_option("--good", options.good,
                   "Cause mode: a commit known not to crash (repeatable; default: look for one "
                   "among the release tags -- bayes: chosen by the evidence, galloping back along "
@@ -207,6 +248,13 @@ CLI::App* add_bisect_options(CLI::App& parent, const std::shared_ptr<BisectFlags
 
 Subcommand add_bisect_command(CLI::App& parent) {
   auto flags = std::make_shared<BisectFlags>();
+  CLI::App* app = add_bisect_options(parent, flags);
+  return {app, [flags] { return run_bisect_command(*flags); }};
+}
+
+Subcommand add_minimize_config_command(CLI::App& parent) {
+  auto flags = std::make_shared<BisectFlags>();
+  flags->minimize_only = true;
   CLI::App* app = add_bisect_options(parent, flags);
   return {app, [flags] { return run_bisect_command(*flags); }};
 }

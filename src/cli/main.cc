@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
       culprit::cli::add_bisect_command(app),      culprit::cli::add_report_command(app),
       culprit::cli::add_maintainers_command(app), culprit::cli::add_jobs_command(app),
       culprit::cli::add_show_command(app),        culprit::cli::add_serve_command(app),
-      culprit::cli::add_submit_command(app),
+      culprit::cli::add_submit_command(app),      culprit::cli::add_minimize_config_command(app),
   };
   try {
     app.parse(argc, argv);

@@ -32,6 +32,8 @@ inline const CLI::Validator kAtLeastOne(
     "N>=1");
 
 Subcommand add_bisect_command(CLI::App& parent);
+// `culprit minimize-config`: a bisection job that stops once the kernel config is minimized.
+Subcommand add_minimize_config_command(CLI::App& parent);
 Subcommand add_serve_command(CLI::App& parent);
 Subcommand add_submit_command(CLI::App& parent);
 Subcommand add_report_command(CLI::App& parent);

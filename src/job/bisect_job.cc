@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "base/files.h"
 #include "base/sha256.h"
 #include "job/log_subscriber.h"
 #include "job/phases.h"
@@ -143,6 +144,15 @@ BisectResult tell(JobContext& job, const std::vector<std::string>& given_goods) 
     job.events.print("bisecting fixing commit since {}", job.start);
   }
   if (auto first = check_start(job); !first) return fail(first.error());
+  if (job.options.minimize.enabled) {
+    if (Status minimized = minimize_config(job, result); !minimized.ok()) {
+      return fail(minimized.error());
+    }
+    if (job.options.minimize.only) {
+      result.kind = BisectResult::Kind::found;  // found a config; there is no culprit to name
+      return finish(job, std::move(result));
+    }
+  }
 
   // In git's terms: `bad` is the newer state, `goods` the older one.
   std::string bad;
@@ -198,6 +208,17 @@ std::string job_key(const BisectOptions& options, const std::string& repo_path,
   // bayes' --runs is the size of a batch, not part of what a run means: a job resumed (or
   // retried, by the service) with bigger batches reuses every run it recorded. classic's verdict
   // rule depends on the runs per commit, so there they stay in the key.
+  // Config minimization is another job: its candidates and the config the search then builds
+  // with differ (the bug's config itself is in the backend key).
+  if (options.minimize.enabled) {
+    const std::string base =
+        options.minimize.base.empty()
+            ? std::string("tinyconfig")
+            : to_hex(sha256(read_file(options.minimize.base, "base config").value_or("")));
+    params["minimize_config"] = {{"base", base},
+                                 {"build_budget", options.minimize.build_budget},
+                                 {"only", options.minimize.only}};
+  }
   nlohmann::json identity = params;
   if (options.strategy == "bayes") identity.erase("runs");
   std::string key = to_hex(sha256(identity.dump()));

@@ -69,6 +69,17 @@ struct BisectOptions {
   // in its key: naming them later does not make another job.
   std::vector<std::string> reported_by;
   std::vector<std::string> closes;
+  // Kernel backend: before the search, minimize the config on the start commit (reference §2.2;
+  // job/config_minimization.cc) and build every later commit with the result.
+  struct ConfigMinimization {
+    bool enabled = false;
+    bool only = false;  // `culprit minimize-config`: stop once the config is minimized
+    std::string full;   // the bug's config (the backend's --config)
+    std::string base;   // the base the diff is taken against; "": tinyconfig + the VM's needs
+    std::size_t build_budget = 16;  // candidates built at most
+    std::string output;  // where the minimized config goes; "": <state>.d/minimized.config
+  };
+  ConfigMinimization minimize;
   // Set from elsewhere (a signal, a service's cancel request) to stop between runs; may be null.
   std::shared_ptr<const CancelToken> cancel;
 };

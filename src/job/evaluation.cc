@@ -44,7 +44,8 @@ std::set<std::string> kept_trees(const JobContext& job) {
   std::set<std::string> trees;
   if (!job.graph) return trees;
   for (search::Point point : job.strategy->kept_builds()) {
-    if (auto info = job.repo.commit(job.point_commit(point))) trees.insert(info->tree);
+    if (auto info = job.repo.commit(job.point_commit(point)))
+      trees.insert(job.tree_key(info->tree));
   }
   return trees;
 }
@@ -65,6 +66,7 @@ Result<builder::BuildRequest> prepare_build(JobContext& job, const std::string& 
   request.commit = commit;
   request.env = commit_env(job, commit, slot);
   request.job_dir = job.slots[slot].job_dir;
+  if (job.config) request.config_path = job.config->path;
   return request;
 }
 
@@ -169,7 +171,7 @@ Result<TestedCommit> evaluate(JobContext& job, const std::string& commit, Phase 
   const bool revisits = job.strategy->revisits();
   TestedCommit tested;
   tested.commit = commit;
-  tested.tree = info->tree;
+  tested.tree = job.tree_key(info->tree);
   tested.phase = phase;
   tested.first_run = first_run ? *first_run : revisits ? job.runs_used[tested.tree] : 0;
   const int end = tested.first_run + runs;
@@ -290,18 +292,19 @@ Status build_in_parallel(JobContext& job, const std::vector<std::string>& commit
   for (const std::string& commit : commits) {
     auto info = job.repo.commit(commit);
     if (!info) return info.error();
-    auto recorded = job.store.build(job.job.id, info->tree);
+    const std::string tree = job.tree_key(info->tree);
+    auto recorded = job.store.build(job.job.id, tree);
     if (!recorded) return recorded.error();
     // A final failure stands; a usable build may still sit in a slot (evaluate() rebuilds
     // otherwise, since runs are missing); an infrastructure error is tried again.
     if (*recorded && is_final((*recorded)->status)) continue;
-    auto slot = slot_for(job, info->tree, busy);
+    auto slot = slot_for(job, tree, busy);
     if (!slot) return slot.error();
     busy.insert(*slot);
-    if (job.slots[*slot].built_tree == info->tree) continue;
+    if (job.slots[*slot].built_tree == tree) continue;
     auto request = prepare_build(job, commit, *slot);
     if (!request) return request.error();
-    pending.push_back({commit, info->tree, *slot, std::move(*request)});
+    pending.push_back({commit, tree, *slot, std::move(*request)});
   }
   if (pending.size() < 2) return {};  // nothing to overlap: evaluate() builds as usual
   std::vector<std::future<builder::BuildResult>> futures;
@@ -323,13 +326,22 @@ Status build_in_parallel(JobContext& job, const std::vector<std::string>& commit
   return {};
 }
 
+Result<builder::BuildRequest> checkout_for(JobContext& job, const std::string& commit) {
+  auto info = job.repo.commit(commit);
+  if (!info) return info.error();
+  auto slot = slot_for(job, job.tree_key(info->tree));
+  if (!slot) return slot.error();
+  return prepare_build(job, commit, *slot);
+}
+
 Result<store::BuildRecord> build_with_compiler_of(JobContext& job, const std::string& commit,
                                                   const std::string& compiler_commit) {
   auto info = job.repo.commit(commit);
   if (!info) return info.error();
-  auto slot = slot_for(job, info->tree);
+  const std::string tree = job.tree_key(info->tree);
+  auto slot = slot_for(job, tree);
   if (!slot) return slot.error();
-  return build_commit(job, commit, info->tree, *slot, compiler_commit);
+  return build_commit(job, commit, tree, *slot, compiler_commit);
 }
 
 }  // namespace culprit::job

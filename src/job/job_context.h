@@ -92,11 +92,25 @@ struct JobContext {
   // Builds finished by build_in_parallel whose time no batch has been charged with yet.
   std::map<std::string, double> unbilled_build_s;
   std::set<std::string> billed_builds;  // trees whose build time is in `totals`
+  // The .config builds use when it is not the backend's -- config minimization's candidates, then
+  // its result for the rest of the job -- and the suffix that keys their builds and runs apart
+  // from the backend config's (tree_key): a resumed job finds each (commit, config) pair's records
+  // again, and the bug's titles stay those of the start commit with the bug's own config.
+  struct ConfigOverride {
+    std::string path;
+    std::string key_suffix;  // "+config-<digest of the resolved .config>"
+  };
+  std::optional<ConfigOverride> config;
   JobTotals totals;
   SearchProgress progress;
   std::int64_t step_seq = 0;
 
   bool cause() const { return options.mode == BisectMode::cause; }
+  // What the store keys a commit's build and runs by: its git tree, plus the config's suffix when
+  // the job builds with another config than the backend's.
+  std::string tree_key(const std::string& tree) const {
+    return config ? tree + config->key_suffix : tree;
+  }
   bool cancel_requested() const { return options.cancel && options.cancel->requested(); }
   // A strategy point as a commit: a node of the range or one of its old ends.
   std::string point_commit(search::Point point) const;

@@ -26,6 +26,8 @@ Result<search::RunTally> tally_tree(JobContext& job, const std::string& tree) {
 
 Result<search::BugTitles> bug_titles(JobContext& job) {
   if (job.bug_titles) return *job.bug_titles;
+  // The start commit's runs with the job's own config: those of other configs (config
+  // minimization) are keyed apart (JobContext::tree_key) and never name the bug.
   auto info = job.repo.commit(job.start);
   if (!info) return info.error();
   auto runs = job.store.runs(job.job.id, info->tree);
@@ -48,21 +50,22 @@ Result<search::BugPresence> presence(JobContext& job, const std::string& tree) {
 Result<Measured> measure(JobContext& job, const std::string& commit, Phase phase, int max_batches) {
   auto info = job.repo.commit(commit);
   if (!info) return info.error();
+  const std::string tree = job.tree_key(info->tree);
   for (int batch = 0;; ++batch) {
-    auto build = job.store.build(job.job.id, info->tree);
+    auto build = job.store.build(job.job.id, tree);
     if (!build) return build.error();
-    auto now = presence(job, info->tree);
+    auto now = presence(job, tree);
     if (!now) return now.error();
     if (*build && is_final((*build)->status) && (*build)->status != BuildStatus::ok) {
       return Measured{*now, false};
     }
     const bool sure = std::max(now->probability, 1 - now->probability) >= job.options.confidence;
     if (batch >= max_batches || (now->runs > 0 && sure)) return Measured{*now, true};
-    auto recorded = job.store.runs(job.job.id, info->tree);
+    auto recorded = job.store.runs(job.job.id, tree);
     if (!recorded) return recorded.error();
     int next_index = 0;
     for (const store::RunRecord& run : *recorded) next_index = std::max(next_index, run.index + 1);
-    if (job.strategy->revisits()) next_index = std::max(next_index, job.runs_used[info->tree]);
+    if (job.strategy->revisits()) next_index = std::max(next_index, job.runs_used[tree]);
     auto tested = evaluate(job, commit, phase, job.options.runs, next_index);
     if (!tested) return tested.error();
     search::VerdictDecision decision;
@@ -84,7 +87,7 @@ Result<Measured> measure(JobContext& job, const std::string& commit, Phase phase
           decision.run_labels.push_back(fmt::format("skip: {}", run.title));
         }
       }
-      auto after = presence(job, info->tree);
+      auto after = presence(job, tree);
       if (!after) return after.error();
       const bool crashed = after->matching > now->matching;  // in this batch, alt titles too
       decision.verdict = crashed ? Verdict::bad : ok ? Verdict::good : Verdict::skip;

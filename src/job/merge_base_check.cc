@@ -26,7 +26,7 @@ Result<std::optional<bool>> bug_introduced(JobContext& job, const std::string& c
       // Measured once: topic branches forked at the same place share the base.
       auto info = job.repo.commit(base);
       if (!info) return info.error();
-      auto recorded = presence(job, info->tree);
+      auto recorded = presence(job, job.tree_key(info->tree));
       if (!recorded) return recorded.error();
       if (recorded->runs == 0) job.events.print("checking the merge base {}", base);
       auto measured = measure(job, base, Phase::merge_base, 3);

@@ -2,6 +2,7 @@
 // ties them together in the order syzbot's bisect.Run does (reference §1):
 //
 //   start_check      the start commit must crash; in fix mode the fixed end must not
+//   config_minimization  kernel: a smaller config on the start commit that still crashes
 //   release_walk     cause mode without --good: walk back release tags to a good one
 //   search_loop      bisect the range: the strategy picks, evaluation tests, the strategy learns
 //   verify           more runs of a single culprit and its parents
@@ -34,6 +35,9 @@ Result<TestedCommit> evaluate(JobContext& job, const std::string& commit, Phase 
 // Builds, at the same time, those of `commits` that have no usable build yet, each in its own
 // slot. What fails here is left for evaluate() to report.
 Status build_in_parallel(JobContext& job, const std::vector<std::string>& commits);
+// `commit` checked out in the slot its build goes to, as a request for the builder's other work
+// on it (the kernel builder's config resolution).
+Result<builder::BuildRequest> checkout_for(JobContext& job, const std::string& commit);
 // Builds `commit` (a parent never tested) with the toolchain chosen for `compiler_commit`.
 Result<store::BuildRecord> build_with_compiler_of(JobContext& job, const std::string& commit,
                                                   const std::string& compiler_commit);
@@ -71,6 +75,14 @@ search::Recorded not_introduced(JobContext& job, const search::TestOrder& order,
 Result<TestedCommit> check_start(JobContext& job);
 // Fix mode: tests the fixed end. Returns false with `result` set (horizon) when it still crashes.
 Result<bool> check_fixed_end(JobContext& job, const std::string& fixed, BisectResult& result);
+
+// --- config_minimization.cc ---
+// Kernel backend, right after the start commit crashed: searches the options the bug's config has
+// beyond the base for the ones the bug needs (kconfig/minimizer.h), each candidate resolved by
+// make olddefconfig, built and measured on the start commit with the bug's titles; writes the
+// minimized config and a log of what was dropped, and from then on the job builds with it
+// (JobContext::config). Adds "config_minimization" to the JSON.
+Status minimize_config(JobContext& job, BisectResult& result);
 
 // --- release_walk.cc ---
 // Cause mode without --good: finds a good end among the release tags reachable from `bad` --

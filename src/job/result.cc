@@ -21,12 +21,12 @@ void add_signature_lines(JobContext& job, const std::string& culprit, BisectResu
       }
     }
   }
-  auto culprit_build = job.store.build(job.job.id, info->tree);
+  auto culprit_build = job.store.build(job.job.id, job.tree_key(info->tree));
   if (!culprit_build || !*culprit_build || (*culprit_build)->signature.empty()) return;
   if (info->parents.size() != 1) return;
   auto parent = job.repo.commit(info->parents[0]);
   if (!parent) return;
-  auto parent_build = job.store.build(job.job.id, parent->tree);
+  auto parent_build = job.store.build(job.job.id, job.tree_key(parent->tree));
   if (!parent_build) return;
   std::string parent_signature;
   if (*parent_build && (*parent_build)->status == BuildStatus::ok) {
@@ -113,6 +113,10 @@ BisectResult finish(JobContext& job, BisectResult result) {
                    format_duration(job.totals.build_s), format_duration(job.totals.test_s));
   switch (result.kind) {
     case BisectResult::Kind::found: {
+      if (!result.culprit) {  // `culprit minimize-config`: the config is the result
+        job.events.line("kernel config minimized");
+        break;
+      }
       auto info = job.repo.commit(*result.culprit);
       std::string title = info ? info->title : "";
       job.events.print("first {} commit: {} {}", job.cause() ? "bad" : "good", *result.culprit,
