@@ -140,34 +140,35 @@ struct HttpService::State {
   std::map<std::int64_t, std::string> repos;  // job -> its repository, from its job file
 
   // --- access ---
-  bool has_token(const httplib::Request& req) const {
-    const std::string authorization = req.get_header_value("Authorization");
-    if (authorization.rfind("Bearer ", 0) == 0 &&
-        token_matches(std::string_view(authorization).substr(7), token)) {
-      return true;
-    }
-    return token_matches(cookie_value(req.get_header_value("Cookie"), kCookie), token);
-  }
-  bool may_read(const httplib::Request& req) const { return options.public_read || has_token(req); }
-  // A change: the bearer token, or the login cookie with the header only the page's own script
-  // sends (a form on another site cannot set it).
-  bool may_change(const httplib::Request& req) const {
+  // The token as the request carries it: a bearer token, or else (when `cookie_ok`) the login
+  // cookie. An Authorization header that is present decides alone.
+  bool carries_token(const httplib::Request& req, bool cookie_ok) const {
     const std::string authorization = req.get_header_value("Authorization");
     if (authorization.rfind("Bearer ", 0) == 0) {
       return token_matches(std::string_view(authorization).substr(7), token);
     }
-    return req.has_header("X-Culprit-Request") &&
-           token_matches(cookie_value(req.get_header_value("Cookie"), kCookie), token);
+    return cookie_ok && token_matches(cookie_value(req.get_header_value("Cookie"), kCookie), token);
+  }
+  bool may_read(const httplib::Request& req) const {
+    return options.public_read || carries_token(req, true);
+  }
+  // A change: the bearer token, or the login cookie with the header only the page's own script
+  // sends (a form on another site cannot set it).
+  bool may_change(const httplib::Request& req) const {
+    return carries_token(req, req.has_header("X-Culprit-Request"));
   }
 
   // --- jobs ---
-  json view_document(std::int64_t id, bool with_log, std::size_t* lines = nullptr) {
+  json view_document(std::int64_t id, bool with_log) {
     std::lock_guard lock(views_mutex);
+    return refreshed_view(id).document(with_log);
+  }
+  // Job `id`'s view, up to date; views_mutex held.
+  JobView& refreshed_view(std::int64_t id) {
     auto& view = views[id];
     if (!view) view = std::make_unique<JobView>(queue->job_dir(id) + "/events.jsonl");
     view->refresh();
-    if (lines != nullptr) *lines = view->lines();
-    return view->document(with_log);
+    return *view;
   }
 
   std::string repo_of(const store::QueuedJob& job) {
@@ -411,13 +412,11 @@ struct HttpService::State {
           bool ended = false;
           {
             std::lock_guard lock(views_mutex);
-            auto& view = views[id];
-            if (!view) view = std::make_unique<JobView>(queue->job_dir(id) + "/events.jsonl");
-            view->refresh();
-            const std::size_t lines = view->lines();
+            JobView& view = refreshed_view(id);
+            const std::size_t lines = view.lines();
             if (*next < lines) {
-              std::ifstream in(view->events_path(), std::ios::binary);
-              in.seekg(static_cast<std::streamoff>(view->offset_of_line(*next + 1)));
+              std::ifstream in(view.events_path(), std::ios::binary);
+              in.seekg(static_cast<std::streamoff>(view.offset_of_line(*next + 1)));
               std::string line;
               while (*next < lines && std::getline(in, line)) {
                 ++*next;
@@ -486,7 +485,11 @@ struct HttpService::State {
       send_error(res, 404, store.error().message);
       return std::nullopt;
     }
-    const std::int64_t bisection = view_document(job.id, false).value("job", std::int64_t{0});
+    std::int64_t bisection = 0;
+    {
+      std::lock_guard lock(views_mutex);
+      bisection = refreshed_view(job.id).bisection_job();
+    }
     return std::make_pair(std::move(*store), bisection);
   }
 

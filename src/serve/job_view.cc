@@ -53,7 +53,6 @@ void JobView::start_over() {
   tested_ = json::array();
   log_.clear();
   result_ = json();
-  batch_started_at_.clear();
 }
 
 json& JobView::batch_row(const std::string& commit) {
@@ -111,7 +110,6 @@ void JobView::fold(const json& event) {
                        {"planned", event.value("runs", 0)},
                        {"titles", json::array()},
                        {"started", time}});
-    batch_started_at_[commit] = time;
     status_["phase"] = event.value("phase", "");
     status_["commit"] = commit;
     status_["subject"] = subjects_[commit];

@@ -44,6 +44,8 @@ class JobView {
   std::size_t offset_of_line(std::size_t n) const;
   const std::string& events_path() const { return events_path_; }
   bool finished() const { return !result_.is_null(); }
+  // The job's id in its state file (0 until the job has started).
+  std::int64_t bisection_job() const { return header_.value("job", std::int64_t{0}); }
 
  private:
   void fold(const nlohmann::json& event);
@@ -63,7 +65,6 @@ class JobView {
   std::vector<std::string> log_;
   nlohmann::json result_;
   std::map<std::string, std::string> subjects_;
-  std::map<std::string, double> batch_started_at_;  // commit -> when its open batch began
   double last_event_time_ = 0;
   int resumes_ = 0;
 };
