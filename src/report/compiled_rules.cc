@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <string>
 
 #include "report/regex_util.h"
@@ -40,6 +41,7 @@ const CompiledRules& compiled() {
     const ConsoleRules& source = console_rules();
     auto* out = new CompiledRules;
     std::vector<std::string> literals;
+    std::map<const StackSpec*, const CompiledStack*> stacks;
     for (const OopsKind& kind : source.kinds) {
       CompiledKind compiled_kind;
       compiled_kind.source = &kind;
@@ -48,7 +50,14 @@ const CompiledRules& compiled() {
         compiled_format.source = &format;
         compiled_format.title = compile_pattern(format.title);
         if (!format.report.empty()) compiled_format.report = compile_pattern(format.report);
-        if (format.stack != nullptr) compiled_format.stack = compile_stack(*format.stack);
+        if (format.stack != nullptr) {
+          const CompiledStack*& stack = stacks[format.stack];
+          if (stack == nullptr) {
+            out->stacks.push_back(compile_stack(*format.stack));
+            stack = out->stacks.back().get();
+          }
+          compiled_format.stack = stack;
+        }
         compiled_kind.formats.push_back(std::move(compiled_format));
       }
       compiled_kind.not_oops = compile_any(kind.not_oops);

@@ -34,7 +34,7 @@ struct CompiledFormat {
   const ReportFormat* source = nullptr;
   std::unique_ptr<RE2> title;
   std::unique_ptr<RE2> report;
-  std::unique_ptr<CompiledStack> stack;
+  const CompiledStack* stack = nullptr;  // owned by CompiledRules::stacks
 };
 
 struct CompiledKind {
@@ -46,6 +46,7 @@ struct CompiledKind {
 
 struct CompiledRules {
   std::vector<CompiledKind> kinds;
+  std::vector<std::unique_ptr<CompiledStack>> stacks;  // one per StackSpec
   std::unique_ptr<RE2> suppressions;
   std::unique_ptr<RE2> continuation_headers;
   std::vector<std::unique_ptr<RE2>> stack_starts;  // in table order

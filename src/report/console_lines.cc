@@ -66,20 +66,24 @@ const std::vector<MarkerText>& marker_texts() {
 
 }  // namespace
 
-std::size_t find_spaced(std::string_view text, std::string_view word) {
-  for (std::size_t pos = text.find(word, 1); pos != std::string_view::npos;
-       pos = text.find(word, pos + 1)) {
+std::size_t find_spaced(std::string_view text, std::string_view word, std::size_t from) {
+  for (std::size_t pos = text.find(word, std::max<std::size_t>(from + 1, 1));
+       pos != std::string_view::npos; pos = text.find(word, pos + 1)) {
     if (text[pos - 1] == ' ') return pos - 1;
   }
   return std::string_view::npos;
 }
 
 Context context_of(std::string_view line) {
+  return context_of(line, find_spaced(line, kLoginPrompt) != std::string_view::npos);
+}
+
+Context context_of(std::string_view line, bool has_login_prompt) {
   // Every console prefix contains "]": skip the regexp for the many lines without one.
   if (line.find(']') == std::string_view::npos) return {};
   // Most lines are a plain prefix; only lines with a dropped-messages note or a login prompt in
   // front of the prefix need the full pattern.
-  if (line.substr(0, 3) != "** " && find_spaced(line, "login: ") == std::string_view::npos) {
+  if (line.substr(0, 3) != "** " && !has_login_prompt) {
     Context context;
     parse_plain_prefix(line, context);
     return context;
@@ -148,6 +152,11 @@ void ConsoleLines::add_lines(std::size_t to) {
   const std::size_t added = lines_.size();
   const std::size_t from = covered_;
   const std::size_t view_end = base_ + view_.size();
+  // The login prompts (" login: ") of the lines to cut, found at once: the next one's offset.
+  std::size_t last_newline = view_.find('\n', std::max(to, from + 1) - 1 - base_);
+  std::string_view rest =
+      bytes(from, last_newline == std::string_view::npos ? view_end : base_ + last_newline + 1);
+  std::size_t prompt = find_spaced(rest, kLoginPrompt);
   while (covered_ < to && covered_ < view_end) {
     ConsoleLine line{.pos = covered_};
     std::size_t newline = view_.find('\n', covered_ - base_);
@@ -159,7 +168,13 @@ void ConsoleLines::add_lines(std::size_t to) {
       text.remove_suffix(1);
       --line.end;
     }
-    Context context = context_of(text);
+    // (A prompt at the very start of a line is not preceded by a space of that line.)
+    while (prompt != std::string_view::npos && from + prompt < line.pos) {
+      prompt = find_spaced(rest, kLoginPrompt, prompt + 1);
+    }
+    bool has_prompt = prompt != std::string_view::npos &&
+                      from + prompt + 1 + kLoginPrompt.size() <= line.pos + text.size();
+    Context context = context_of(text, has_prompt);
     auto [stripped, unreliable] = strip_prefix(text, context);
     auto offset = [&](std::string_view part) {
       return line.pos + static_cast<std::size_t>(part.data() - text.data());

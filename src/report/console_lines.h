@@ -16,9 +16,10 @@
 
 namespace culprit::report::detail {
 
-// The offset of the first " " + `word` in `text` (npos if none). Searching for the word's own
-// first byte is much faster than for a space, which is on every line many times.
-std::size_t find_spaced(std::string_view text, std::string_view word);
+// The offset of the first " " + `word` in `text` at or after `from` (npos if none). Searching
+// for the word's own first byte is much faster than for a space, which is on every line many
+// times.
+std::size_t find_spaced(std::string_view text, std::string_view word, std::size_t from = 0);
 
 // The console context of a line: whether it has a printk timestamp, and its caller tag
 // ("[  T123]" for a task, "[  C1]" for a CPU) if any.
@@ -31,8 +32,13 @@ struct Context {
   bool has_tag() const { return !tag.empty(); }
 };
 
-// The context of one line (without its line end).
+// What a login prompt in front of a console prefix looks like (after a space).
+inline constexpr std::string_view kLoginPrompt = "login: ";
+
+// The context of one line (without its line end); `has_login_prompt` when the line holds
+// " " + kLoginPrompt (then the prefix may follow the prompt).
 Context context_of(std::string_view line);
+Context context_of(std::string_view line, bool has_login_prompt);
 
 // The line without its console prefix, and whether it is an unreliable stack frame (" ? func").
 std::pair<std::string_view, bool> strip_prefix(std::string_view line, const Context& context);

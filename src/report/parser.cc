@@ -204,7 +204,7 @@ class LineHints {
 // Walks the report following `parts` from text offset `from` (where the title matched); returns
 // one frame per stack and whether all were found. A part is searched for in all the lines left
 // at once (`parts_in_lines`), and only the lines found are checked alone; stack frames are read
-// line by line.
+// line by line, a corrupted line or a stack start searched for only where the hints say.
 std::pair<std::vector<Frame>, bool> extract_frames_with(
     const CompiledStack& stack, const std::vector<std::unique_ptr<RE2>>& parts,
     const std::vector<std::unique_ptr<RE2>>& parts_in_lines, const LineHints& hints,
@@ -265,10 +265,18 @@ std::pair<std::vector<Frame>, bool> extract_frames_with(
     if (parts[part] == nullptr) {
       ++stack_traces;
       const bool has_next = part + 1 != parts.size();
+      // The top frame is all the last stack gives: once it is known, the lines left only say
+      // whether the stack ends in a corrupted line, and only the lines hinted can.
+      const bool top_only = !has_next && stack.pick == FramePick::kTop;
       std::size_t candidate = has_next ? next_candidate(part + 1, next_line) : count;
       while (next_line < count) {
         std::size_t i = next_line++;
         std::string_view line = line_at(i);
+        if (top_only && !raw_frames.empty() && i > 0 &&
+            !hints.may_be(base + i, LineHints::kCorrupted) &&
+            !hints.may_be(base + i, LineHints::kStackStart)) {
+          continue;
+        }
         if (corrupted(i)) {
           ok = false;
           break;
@@ -285,6 +293,7 @@ std::pair<std::vector<Frame>, bool> extract_frames_with(
           }
           candidate = next_candidate(part + 1, next_line);
         }
+        if (top_only && !raw_frames.empty()) continue;
         if (auto groups = first_frame_line(line)) {
           append_frames(raw_frames, *groups, stack);
         }

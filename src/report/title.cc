@@ -1,9 +1,11 @@
 // Title normalisation and crash categories.
 #include <array>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "report/pattern_prefilter.h"
 #include "report/regex_util.h"
 #include "report/report.h"
 #include "report/title_internal.h"
@@ -16,12 +18,20 @@ struct Rewrite {
   std::string replacement;  // RE2 rewrite syntax (\1 ...)
 };
 
+struct Rewrites {
+  std::vector<Rewrite> list;
+  // The same patterns, to find in one pass the few that apply to a title (most apply to none).
+  std::unique_ptr<PatternPrefilter> prefilter;
+};
+
 // Parts of titles that change from run to run of the same bug, in the order they are rewritten.
-const std::vector<Rewrite>& dynamic_parts() {
-  static const std::vector<Rewrite> rewrites = [] {
-    std::vector<Rewrite> list;
+const Rewrites& dynamic_parts() {
+  static const Rewrites rewrites = [] {
+    Rewrites out;
+    std::vector<std::string_view> patterns;
     auto add = [&](std::string_view pattern, std::string replacement) {
-      list.push_back(Rewrite{compile_pattern(pattern), std::move(replacement)});
+      out.list.push_back(Rewrite{compile_pattern(pattern), std::move(replacement)});
+      patterns.push_back(pattern);
     };
     add(R"(syz-executor\.?[0-9]+((/|:)[0-9]+)?)", "syz-executor");  // executor pids
     add(R"(syzkaller[0-9]+((/|:)[0-9]+)?)", "syzkaller");
@@ -33,7 +43,8 @@ const std::vector<Rewrite>& dynamic_parts() {
     // Numbers glued to words are often part of a name (cfg80211), unless they are long.
     add(R"((\W)(\d+)(\W|$))", R"(\1NUM\3)");
     add(R"(\d{7,})", "NUM");
-    return list;
+    out.prefilter = std::make_unique<PatternPrefilter>(patterns);
+    return out;
   }();
   return rewrites;
 }
@@ -161,13 +172,21 @@ const std::vector<std::pair<std::string, std::vector<std::string>>>& type_rules(
 }  // namespace
 
 std::string normalize_title(std::string_view title) {
+  const Rewrites& rewrites = dynamic_parts();
   std::string text(title);
-  for (const Rewrite& rewrite : dynamic_parts()) {
-    while (true) {
-      std::string before = text;
-      RE2::GlobalReplace(&text, *rewrite.pattern, rewrite.replacement);
-      if (text == before) break;
+  // Which rewrites may apply to the title as it is now: looked for again once one changed it.
+  std::vector<bool> may_apply = rewrites.prefilter->may_occur(text);
+  for (std::size_t i = 0; i < rewrites.list.size(); ++i) {
+    if (!may_apply[i]) continue;
+    const Rewrite& rewrite = rewrites.list[i];
+    // Until nothing changes (a replacement may make a new match).
+    std::string before = text;
+    bool changed = false;
+    while (RE2::GlobalReplace(&text, *rewrite.pattern, rewrite.replacement) > 0 && text != before) {
+      before = text;
+      changed = true;
     }
+    if (changed) may_apply = rewrites.prefilter->may_occur(text);
   }
   return sanitize(text);
 }
@@ -184,6 +203,8 @@ std::string crash_type(std::string_view title) {
 std::string title_frame(std::string_view title) {
   static const std::unique_ptr<RE2> frame_in_title =
       compile_pattern(R"(.* in ((?:<[a-zA-Z0-9_: ]+>)?[a-zA-Z0-9_:]+))");
+  // The pattern needs " in ": a title without it is no search.
+  if (title.find(" in ") == std::string_view::npos) return "";
   auto groups = search(*frame_in_title, title);
   if (!groups || !(*groups)[1]) return "";
   return std::string(*(*groups)[1]);
