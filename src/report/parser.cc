@@ -51,6 +51,7 @@ struct OopsStart {
 struct CollectedReport {
   std::size_t report_end = 0;            // length of `text` that belongs to this report alone
   std::string text;                      // stripped lines of the report context
+  std::vector<std::size_t> line_ends;    // where each line of `text` ends (at its "\n")
   std::vector<std::string_view> prefix;  // context lines before the oops line
 };
 
@@ -81,14 +82,24 @@ CollectedReport collect_report(const ConsoleLines& console, const ConsoleLine* f
   std::size_t text_lines = 0;
   bool skip_text = false;
   bool cpu_traceback = false;
+  // Whether a caller tag is a CPU's, for a traceback of all CPUs: asked again only when the tag
+  // changes (consecutive lines mostly share theirs).
+  std::string_view cpu_tag_asked;
+  bool cpu_tag = false;
+  auto is_cpu_tag = [&](std::string_view tag) {
+    if (cpu_tag_asked.data() == nullptr || tag != cpu_tag_asked) {
+      cpu_tag_asked = tag.data() == nullptr ? std::string_view("", 0) : tag;
+      cpu_tag = contains_match(rules.cpu_context.get(), tag);
+    }
+    return cpu_tag;
+  };
   // KMSAN reports are shorter (no registers, no "Call Trace:").
   const std::size_t min_lines = contains(console.text(*oops_line), "BUG: KMSAN:") ? 16 : 22;
   for (const ConsoleLine* line = oops_line; line != last; ++line) {
     bool is_oops_line = line == oops_line;
     if (!is_oops_line) {
       Context context = console.context(*line);
-      if (!(context == oops.context) &&
-          (!cpu_traceback || !contains_match(rules.cpu_context.get(), context.tag))) {
+      if (!(context == oops.context) && (!cpu_traceback || !is_cpu_tag(context.tag))) {
         continue;
       }
       if (line->unreliable) continue;
@@ -108,6 +119,7 @@ CollectedReport collect_report(const ConsoleLines& console, const ConsoleLine* f
     }
     if (!is_oops_line && skip_line) continue;
     out.text.append(console.stripped(*line));
+    out.line_ends.push_back(out.text.size());
     out.text += '\n';
     if (line->pos < next_report || oops.context.has_tag()) out.report_end = out.text.size();
   }
@@ -147,23 +159,36 @@ class LineHints {
  public:
   enum Hint : std::uint8_t { kCorrupted = 1, kStackStart = 2 };
 
-  explicit LineHints(std::string_view text) : text_(text), lines_(split_lines(text)) {
+  // `line_ends`: where each line of `text` ends, when known (else the text is split here).
+  explicit LineHints(std::string_view text, const std::vector<std::size_t>* line_ends = nullptr)
+      : text_(text) {
+    // A "\r" at a line's end is not in the line (split_lines).
+    const bool has_cr = text.find('\r') != std::string_view::npos;
+    if (line_ends != nullptr && !has_cr) {
+      std::size_t start = 0;
+      for (std::size_t end : *line_ends) {
+        lines_.push_back(text.substr(start, end - start));
+        start = end + 1;
+      }
+    } else {
+      lines_ = split_lines(text);
+    }
     hints_.assign(lines_.size(), 0);
     const CompiledRules& rules = compiled();
     occurs_.assign(rules.stack_starts.size(), false);
     // A "\r" before a "\n" is not in the line the patterns see, but would stop a "$" there.
-    bool searched = text.find('\r') == std::string_view::npos &&
-                    rules.line_hints->for_each_match(text, [&](unsigned id, std::size_t end) {
-                      // A match that ends on a "\n" is in no line.
-                      std::size_t line = line_before(end - 1);
-                      if (end == 0 || !inside(line, end - 1)) return;
-                      if (id < rules.line_hints_stack_base) {
-                        hints_[line] |= kCorrupted;
-                      } else {
-                        hints_[line] |= kStackStart;
-                        occurs_[id - rules.line_hints_stack_base] = true;
-                      }
-                    });
+    bool searched =
+        !has_cr && rules.line_hints->for_each_match(text, [&](unsigned id, std::size_t end) {
+          // A match that ends on a "\n" is in no line.
+          std::size_t line = line_before(end - 1);
+          if (end == 0 || !inside(line, end - 1)) return;
+          if (id < rules.line_hints_stack_base) {
+            hints_[line] |= kCorrupted;
+          } else {
+            hints_[line] |= kStackStart;
+            occurs_[id - rules.line_hints_stack_base] = true;
+          }
+        });
     if (!searched) {
       hints_.assign(lines_.size(), kCorrupted | kStackStart);
       occurs_.assign(rules.stack_starts.size(), true);
@@ -507,7 +532,7 @@ CrashReport build_report(const ReportBounds& bounds, const LogFlags& flags) {
   out.end = bounds.end;
   std::vector<std::string_view> prefix = std::move(collected.prefix);
   std::string report_text = std::move(collected.text);
-  auto hints = std::make_unique<LineHints>(report_text);
+  auto hints = std::make_unique<LineHints>(report_text, &collected.line_ends);
   Description description = describe(*hints, collected.report_end, *oops.kind);
   if (description.title.empty()) {
     // The header was hidden in what looked like a console prefix: retry on the raw lines.
