@@ -180,11 +180,20 @@ const std::vector<std::pair<std::string, std::vector<std::string>>>& type_rules(
 std::string normalize_title(std::string_view title) {
   const Rewrites& rewrites = dynamic_parts();
   std::string text(title);
-  // Which rewrites apply to the title as it is now: looked for again once one changed it.
+  // Which rewrites apply to the title as it is now: looked for again once one changed it (all
+  // of them if the set could not tell).
   std::vector<int> apply;
-  if (!rewrites.set->Match(text, &apply)) return sanitize(text);
-  std::sort(apply.begin(), apply.end());
-  for (std::size_t i = 0; i < rewrites.list.size(); ++i) {
+  auto find_rewrites = [&] {
+    apply.clear();
+    RE2::Set::ErrorInfo error{};
+    if (!rewrites.set->Match(text, &apply, &error) && error.kind != RE2::Set::kNoError) {
+      apply.resize(rewrites.list.size());
+      for (std::size_t i = 0; i < apply.size(); ++i) apply[i] = static_cast<int>(i);
+    }
+    std::sort(apply.begin(), apply.end());
+  };
+  find_rewrites();
+  for (std::size_t i = 0; i < rewrites.list.size() && !apply.empty(); ++i) {
     if (!std::binary_search(apply.begin(), apply.end(), static_cast<int>(i))) continue;
     const Rewrite& rewrite = rewrites.list[i];
     // Until nothing changes (a replacement may make a new match).
@@ -194,11 +203,7 @@ std::string normalize_title(std::string_view title) {
       before = text;
       changed = true;
     }
-    if (changed) {
-      apply.clear();
-      rewrites.set->Match(text, &apply);
-      std::sort(apply.begin(), apply.end());
-    }
+    if (changed) find_rewrites();
   }
   return sanitize(text);
 }
