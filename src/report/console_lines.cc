@@ -1,6 +1,7 @@
 #include "report/console_lines.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "report/compiled_rules.h"
 #include "report/oops_table.h"
@@ -180,6 +181,7 @@ void ConsoleLines::add_lines(std::size_t to) {
       return line.pos + static_cast<std::size_t>(part.data() - text.data());
     };
     line.timestamped = context.timestamped;
+    line.context_key = context_key(context);
     if (context.has_tag()) {
       line.tag = offset(context.tag);
       line.tag_size = context.tag.size();
@@ -204,6 +206,11 @@ void ConsoleLines::add_lines(std::size_t to) {
       if (pos + marker.text.size() <= line->end) line->markers |= marker.marker;
     }
   }
+}
+
+std::uint64_t ConsoleLines::context_key(const Context& context) {
+  if (!context.timestamped) return 0;
+  return std::hash<std::string_view>()(context.tag) | 1;
 }
 
 std::pair<const ConsoleLine*, const ConsoleLine*> ConsoleLines::range(std::size_t from,

@@ -60,6 +60,9 @@ struct ConsoleLine {
   std::size_t tag = 0;       // its caller tag (when tag_size > 0)
   std::size_t tag_size = 0;
   bool timestamped = false;
+  // A hash of the context (timestamped, tag): lines whose keys differ are in different contexts,
+  // and those whose keys are equal almost always in the same one.
+  std::uint64_t context_key = 0;
   bool unreliable = false;   // an unreliable stack frame (" ? func")
   std::uint8_t markers = 0;  // LineMarker bits
 };
@@ -81,6 +84,12 @@ class ConsoleLines {
   std::string_view stripped(const ConsoleLine& line) const {
     return bytes(line.body, line.body_end);
   }
+  // Whether a line is in context `context`, whose context_key() is `key`.
+  bool in_context(const ConsoleLine& line, const Context& context, std::uint64_t key) const {
+    return line.context_key == key && this->context(line) == context;
+  }
+  static std::uint64_t context_key(const Context& context);
+
   Context context(const ConsoleLine& line) const {
     return Context{
         .timestamped = line.timestamped,

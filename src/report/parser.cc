@@ -66,13 +66,14 @@ CollectedReport collect_report(const ConsoleLines& console, const ConsoleLine* f
   // Lines just before the oops often say what was going on; with task tags (printk caller info)
   // more of them are reliably from the same task.
   std::size_t max_prefix = contains_match(rules.task_context.get(), oops.context.tag) ? 50 : 5;
+  const std::uint64_t key = ConsoleLines::context_key(oops.context);
   {
     // Walk backwards over the lines before the oops line, keeping the nearest ones.
     std::vector<std::string_view> reversed;
     for (const ConsoleLine* line = oops_line; line != first && reversed.size() < max_prefix;) {
       --line;
       std::string_view stripped = console.stripped(*line);
-      if (!line->unreliable && !stripped.empty() && console.context(*line) == oops.context) {
+      if (!line->unreliable && !stripped.empty() && console.in_context(*line, oops.context, key)) {
         reversed.push_back(stripped);
       }
     }
@@ -98,8 +99,8 @@ CollectedReport collect_report(const ConsoleLines& console, const ConsoleLine* f
   for (const ConsoleLine* line = oops_line; line != last; ++line) {
     bool is_oops_line = line == oops_line;
     if (!is_oops_line) {
-      Context context = console.context(*line);
-      if (!(context == oops.context) && (!cpu_traceback || !is_cpu_tag(context.tag))) {
+      if (!console.in_context(*line, oops.context, key) &&
+          (!cpu_traceback || !is_cpu_tag(console.context(*line).tag))) {
         continue;
       }
       if (line->unreliable) continue;
