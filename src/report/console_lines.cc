@@ -1,7 +1,5 @@
 #include "report/console_lines.h"
 
-#include <string.h>
-
 #include <algorithm>
 #include <functional>
 
@@ -69,16 +67,9 @@ const std::vector<MarkerText>& marker_texts() {
 
 }  // namespace
 
-std::size_t find_text(std::string_view text, std::string_view what, std::size_t from) {
-  if (from > text.size()) return std::string_view::npos;
-  const void* found = memmem(text.data() + from, text.size() - from, what.data(), what.size());
-  if (found == nullptr) return std::string_view::npos;
-  return static_cast<std::size_t>(static_cast<const char*>(found) - text.data());
-}
-
 std::size_t find_spaced(std::string_view text, std::string_view word, std::size_t from) {
-  for (std::size_t pos = find_text(text, word, std::max<std::size_t>(from + 1, 1));
-       pos != std::string_view::npos; pos = find_text(text, word, pos + 1)) {
+  for (std::size_t pos = text.find(word, std::max<std::size_t>(from + 1, 1));
+       pos != std::string_view::npos; pos = text.find(word, pos + 1)) {
     if (text[pos - 1] == ' ') return pos - 1;
   }
   return std::string_view::npos;
@@ -206,8 +197,8 @@ void ConsoleLines::add_lines(std::size_t to) {
   std::string_view region = bytes(from, covered_);
   auto first = lines_.begin() + static_cast<std::ptrdiff_t>(added);
   for (const MarkerText& marker : marker_texts()) {
-    for (std::size_t at = find_text(region, marker.text); at != std::string_view::npos;
-         at = find_text(region, marker.text, at + 1)) {
+    for (std::size_t at = region.find(marker.text); at != std::string_view::npos;
+         at = region.find(marker.text, at + 1)) {
       std::size_t pos = from + at;
       auto line = std::upper_bound(first, lines_.end(), pos,
                                    [](std::size_t p, const ConsoleLine& l) { return p < l.pos; });

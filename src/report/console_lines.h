@@ -16,10 +16,6 @@
 
 namespace culprit::report::detail {
 
-// The offset of the first `what` in `text` at or after `from` (npos if none), found by memmem:
-// faster than string_view::find, which stops at every occurrence of the first byte.
-std::size_t find_text(std::string_view text, std::string_view what, std::size_t from = 0);
-
 // The offset of the first " " + `word` in `text` at or after `from` (npos if none). Searching
 // for the word's own first byte is much faster than for a space, which is on every line many
 // times.
