@@ -43,7 +43,7 @@ Context context_of(std::string_view line, bool has_login_prompt);
 // The line without its console prefix, and whether it is an unreliable stack frame (" ? func").
 std::pair<std::string_view, bool> strip_prefix(std::string_view line, const Context& context);
 
-// Console markers a report's text is cut or widened at (report_builder.h), as bits of
+// Console markers a report's text is cut or widened at (collect_report in parser.cc), as bits of
 // ConsoleLine::markers.
 enum LineMarker : std::uint8_t {
   kTaintNote = 1,        // "Disabling lock debugging due to kernel taint": never in the text
