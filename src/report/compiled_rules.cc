@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <string>
 
 #include "report/regex_util.h"
 
@@ -11,10 +13,12 @@ namespace {
 // Shorter literal prefixes would find too many lines to confirm.
 constexpr std::size_t kMinSuppressionPrefix = 5;
 
-std::vector<std::unique_ptr<RE2>> compile_parts(const std::vector<std::string_view>& parts) {
+std::vector<std::unique_ptr<RE2>> compile_parts(const std::vector<std::string_view>& parts,
+                                                std::string_view flags = "") {
   std::vector<std::unique_ptr<RE2>> out;
   for (std::string_view part : parts) {
-    out.push_back(part == kStackFrames ? nullptr : compile_pattern(part));
+    out.push_back(part == kStackFrames ? nullptr
+                                       : compile_pattern(std::string(flags) + std::string(part)));
   }
   return out;
 }
@@ -23,10 +27,9 @@ std::unique_ptr<CompiledStack> compile_stack(const StackSpec& spec) {
   auto stack = std::make_unique<CompiledStack>();
   stack->parts = compile_parts(spec.parts);
   stack->fallback_parts = compile_parts(spec.fallback_parts);
-  // Frame names are skipped if any generic or format-specific pattern occurs in them.
-  std::vector<std::string_view> skip = console_rules().skip_frames;
-  skip.insert(skip.end(), spec.skip.begin(), spec.skip.end());
-  stack->skip = compile_any(skip);
+  stack->parts_in_lines = compile_parts(spec.parts, "(?m)");
+  stack->fallback_parts_in_lines = compile_parts(spec.fallback_parts, "(?m)");
+  stack->skip = compile_any(spec.skip);
   stack->pick = spec.pick;
   return stack;
 }
@@ -38,6 +41,7 @@ const CompiledRules& compiled() {
     const ConsoleRules& source = console_rules();
     auto* out = new CompiledRules;
     std::vector<std::string> literals;
+    std::map<const StackSpec*, const CompiledStack*> stacks;
     for (const OopsKind& kind : source.kinds) {
       CompiledKind compiled_kind;
       compiled_kind.source = &kind;
@@ -46,7 +50,14 @@ const CompiledRules& compiled() {
         compiled_format.source = &format;
         compiled_format.title = compile_pattern(format.title);
         if (!format.report.empty()) compiled_format.report = compile_pattern(format.report);
-        if (format.stack != nullptr) compiled_format.stack = compile_stack(*format.stack);
+        if (format.stack != nullptr) {
+          const CompiledStack*& stack = stacks[format.stack];
+          if (stack == nullptr) {
+            out->stacks.push_back(compile_stack(*format.stack));
+            stack = out->stacks.back().get();
+          }
+          compiled_format.stack = stack;
+        }
         compiled_kind.formats.push_back(std::move(compiled_format));
       }
       compiled_kind.not_oops = compile_any(kind.not_oops);
@@ -87,12 +98,16 @@ const CompiledRules& compiled() {
         out->riscv_stack_start = out->stack_starts.back().get();
     }
     out->any_stack_start = compile_any(source.stack_starts);
-    out->stack_start_set = std::make_unique<PatternPrefilter>(source.stack_starts);
     for (std::string_view frame : source.frame_lines) {
       out->frame_lines.push_back(compile_pattern(frame));
     }
     out->any_frame_line = compile_any(source.frame_lines);
+    out->skip_frames = compile_any(source.skip_frames);
     out->corrupted_lines = compile_any(source.corrupted_lines);
+    std::vector<std::string_view> hints = source.corrupted_lines;
+    out->line_hints_stack_base = hints.size();
+    hints.insert(hints.end(), source.stack_starts.begin(), source.stack_starts.end());
+    out->line_hints = std::make_unique<PatternPrefilter>(hints, PatternPrefilter::Scope::kLines);
     out->stall_anchors = compile_any(source.stall_anchors);
     out->console_prefix = compile_pattern(
         R"(^(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:.* login: )?(?:\<[0-9]+\>)?\[ *[0-9]+\.[0-9]+\](\[ *(?:C|T)[0-9]+\])? )");

@@ -19,6 +19,13 @@ struct CompiledStack {
   // nullptr stands for kStackFrames.
   std::vector<std::unique_ptr<RE2>> parts;
   std::vector<std::unique_ptr<RE2>> fallback_parts;
+  // The same in multi-line mode ("^" and "$" at every line), to find the next line a part may be
+  // on with one search of the text rather than one per line; a line found must still match the
+  // part alone (a class such as [^k] may match across a "\n").
+  std::vector<std::unique_ptr<RE2>> parts_in_lines;
+  std::vector<std::unique_ptr<RE2>> fallback_parts_in_lines;
+  // Frames never blamed in this format's stacks, on top of CompiledRules::skip_frames (one
+  // pattern shared by every stack: its DFA, which is large, is built and kept warm once).
   std::unique_ptr<RE2> skip;
   FramePick pick = FramePick::kTop;
 };
@@ -27,7 +34,7 @@ struct CompiledFormat {
   const ReportFormat* source = nullptr;
   std::unique_ptr<RE2> title;
   std::unique_ptr<RE2> report;
-  std::unique_ptr<CompiledStack> stack;
+  const CompiledStack* stack = nullptr;  // owned by CompiledRules::stacks
 };
 
 struct CompiledKind {
@@ -39,15 +46,20 @@ struct CompiledKind {
 
 struct CompiledRules {
   std::vector<CompiledKind> kinds;
+  std::vector<std::unique_ptr<CompiledStack>> stacks;  // one per StackSpec
   std::unique_ptr<RE2> suppressions;
   std::unique_ptr<RE2> continuation_headers;
-  std::vector<std::unique_ptr<RE2>> stack_starts;     // in table order
-  std::unique_ptr<PatternPrefilter> stack_start_set;  // the same, as one prefilter
+  std::vector<std::unique_ptr<RE2>> stack_starts;  // in table order
   const RE2* riscv_stack_start = nullptr;
   std::unique_ptr<RE2> any_stack_start;
   std::vector<std::unique_ptr<RE2>> frame_lines;
   std::unique_ptr<RE2> any_frame_line;
+  std::unique_ptr<RE2> skip_frames;  // frames never blamed, whatever the report
   std::unique_ptr<RE2> corrupted_lines;
+  // The corrupted-line patterns, then the stack starts, searched in every line of a report at
+  // once: which lines may be one (see LineHints in parser.cc).
+  std::unique_ptr<PatternPrefilter> line_hints;
+  std::size_t line_hints_stack_base = 0;  // id of the first stack start in line_hints
   std::unique_ptr<RE2> stall_anchors;
   std::unique_ptr<RE2> console_prefix;
   std::unique_ptr<RE2> task_context;

@@ -99,6 +99,8 @@ std::string fill_template(std::string_view templ, const std::vector<std::string>
 
 Frame pick_frame(const CompiledStack& stack, const std::vector<std::string>& raw) {
   if (raw.empty()) return {};
+  // The top frame needs no other.
+  if (stack.pick == FramePick::kTop) return {strip_frame_prefix(raw[0]), raw[0]};
   std::vector<std::string> stripped;
   for (const std::string& frame : raw) stripped.push_back(strip_frame_prefix(frame));
   std::pair<std::string, int> picked;

@@ -1,4 +1,6 @@
 // Which source file to blame for a symbolized report.
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,20 +67,24 @@ const GuiltyRules& rules() {
 std::string guilty_file_in(std::string_view report) {
   const GuiltyRules& r = rules();
   std::string guilty;
+  // Only lines holding ".c:" or ".h:" can hold a file reference: the next one is found by
+  // searching the rest of the report at once, not line by line.
   std::size_t pos = 0;
+  std::size_t next_c = report.find(".c:");
+  std::size_t next_h = report.find(".h:");
   auto next_line = [&](std::string_view& line) {
-    if (pos > report.size()) return false;
-    std::size_t end = report.find('\n', pos);
-    if (end == std::string_view::npos) end = report.size();
-    line = report.substr(pos, end - pos);
+    if (next_c != std::string_view::npos && next_c < pos) next_c = report.find(".c:", pos);
+    if (next_h != std::string_view::npos && next_h < pos) next_h = report.find(".h:", pos);
+    std::size_t at = std::min(next_c, next_h);
+    if (at == std::string_view::npos) return false;
+    std::size_t newline = report.rfind('\n', at);
+    std::size_t start = newline == std::string_view::npos ? 0 : newline + 1;
+    std::size_t end = std::min(report.find('\n', at), report.size());
+    line = report.substr(start, end - start);
     pos = end + 1;
     return true;
   };
   auto file_on = [&](std::string_view line) -> std::optional<std::string_view> {
-    // The pattern needs ".c:" or ".h:"; most lines have neither.
-    if (line.find(".c:") == std::string_view::npos && line.find(".h:") == std::string_view::npos) {
-      return std::nullopt;
-    }
     auto groups = search(*r.file_reference, line);
     if (!groups) return std::nullopt;
     return *(*groups)[1];

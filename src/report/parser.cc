@@ -11,6 +11,7 @@
 
 #include "base/text.h"
 #include "report/compiled_rules.h"
+#include "report/console_lines.h"
 #include "report/demangle.h"
 #include "report/frame_pick.h"
 #include "report/literal_scanner.h"
@@ -24,7 +25,7 @@
 namespace culprit::report {
 namespace {
 
-using namespace detail;  // report/compiled_rules.h, report/frame_pick.h
+using namespace detail;  // report/compiled_rules.h, report/console_lines.h, report/frame_pick.h
 
 constexpr std::string_view kCorruptedNoFrames = "extracted no frames";
 
@@ -33,118 +34,6 @@ constexpr std::string_view kCorruptedNoFrames = "extracted no frames";
 
 bool contains(std::string_view text, std::string_view what) {
   return text.find(what) != std::string_view::npos;
-}
-
-// The offset of the first " " + `word` in `text` (npos if none). Searching for the word's own
-// first byte is much faster than for a space, which is on every line many times.
-std::size_t find_spaced(std::string_view text, std::string_view word) {
-  for (std::size_t pos = text.find(word, 1); pos != std::string_view::npos;
-       pos = text.find(word, pos + 1)) {
-    if (text[pos - 1] == ' ') return pos - 1;
-  }
-  return std::string_view::npos;
-}
-
-// Iterates over the lines of `text` starting at byte `pos`; a line excludes its "\n" and a "\r"
-// before it.
-struct LineCursor {
-  std::string_view text;
-  std::size_t pos = 0;
-  std::size_t line_start = 0;
-  std::size_t line_end = 0;  // offset of the "\n" (or the end of text)
-
-  bool next(std::string_view& line) {
-    if (pos >= text.size()) return false;
-    line_start = pos;
-    std::size_t newline = text.find('\n', pos);
-    line_end = newline == std::string_view::npos ? text.size() : newline;
-    line = text.substr(pos, line_end - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    pos = line_end + 1;
-    return true;
-  }
-};
-
-// The console context of a line: whether it has a printk timestamp, and its caller tag
-// ("[  T123]" for a task, "[  C1]" for a CPU) if any.
-struct Context {
-  bool timestamped = false;
-  std::string_view tag;
-  bool operator==(const Context& other) const {
-    return timestamped == other.timestamped && tag == other.tag;
-  }
-  bool has_tag() const { return !tag.empty(); }
-};
-
-// Parses "[<level>][  123.456789][  T123] " at the start of `line` (level and caller tag
-// optional). Returns false if the line does not start like that.
-bool parse_plain_prefix(std::string_view line, Context& context) {
-  std::size_t i = 0;
-  auto digits = [&] {
-    std::size_t start = i;
-    while (i < line.size() && line[i] >= '0' && line[i] <= '9') ++i;
-    return i > start;
-  };
-  auto spaces = [&] {
-    while (i < line.size() && line[i] == ' ') ++i;
-  };
-  auto eat = [&](char c) {
-    if (i >= line.size() || line[i] != c) return false;
-    ++i;
-    return true;
-  };
-  if (eat('<') && !(digits() && eat('>'))) return false;
-  if (!eat('[')) return false;
-  spaces();
-  if (!(digits() && eat('.') && digits() && eat(']'))) return false;
-  std::size_t tag_start = i;
-  if (eat('[')) {
-    spaces();
-    if ((eat('C') || eat('T')) && digits() && eat(']') && eat(' ')) {
-      context = Context{.timestamped = true, .tag = line.substr(tag_start, i - 1 - tag_start)};
-      return true;
-    }
-    return false;
-  }
-  if (!eat(' ')) return false;
-  context = Context{.timestamped = true};
-  return true;
-}
-
-Context context_of(std::string_view line) {
-  // Every console prefix contains "]": skip the regexp for the many lines without one.
-  if (line.find(']') == std::string_view::npos) return {};
-  // Most lines are a plain prefix; only lines with a dropped-messages note or a login prompt in
-  // front of the prefix need the full pattern.
-  if (line.substr(0, 3) != "** " && find_spaced(line, "login: ") == std::string_view::npos) {
-    Context context;
-    parse_plain_prefix(line, context);
-    return context;
-  }
-  auto groups = search(*compiled().console_prefix, line);
-  if (!groups) return {};
-  Context context{.timestamped = true};
-  if ((*groups)[1]) context.tag = *(*groups)[1];
-  return context;
-}
-
-// The line without its console prefix, and whether it is an unreliable stack frame (" ? func").
-std::pair<std::string_view, bool> strip_prefix(std::string_view line, const Context& context) {
-  if (!context.timestamped) return {line, false};
-  std::size_t bracket = line.find("] ");
-  line = line.substr(bracket + 2);
-  if (!contains(line, "<EOI>")) {
-    // "(\[<addr>\])? \? " anywhere: the address part is optional, so " ? " decides.
-    if (std::size_t mark = find_spaced(line, "? "); mark != std::string_view::npos) {
-      return {line.substr(mark + 2), true};
-    }
-    constexpr std::string_view kUnreliable = " (unreliable)";  // powerpc
-    if (line.size() >= kUnreliable.size() &&
-        line.substr(line.size() - kUnreliable.size()) == kUnreliable) {
-      return {line.substr(0, line.size() - kUnreliable.size()), true};
-    }
-  }
-  return {line, false};
 }
 
 bool line_starts_oops(std::string_view line, const CompiledKind& kind) {
@@ -156,41 +45,36 @@ bool line_starts_oops(std::string_view line, const CompiledKind& kind) {
 
 struct OopsStart {
   const CompiledKind* kind = nullptr;
-  std::size_t pos = 0;
   Context context;
 };
 
 struct CollectedReport {
-  std::size_t report_end = 0;       // length of `text` that belongs to this report alone
-  std::string text;                 // stripped lines of the report context
-  std::vector<std::string> prefix;  // context lines before the oops line
+  std::size_t report_end = 0;            // length of `text` that belongs to this report alone
+  std::string text;                      // stripped lines of the report context
+  std::vector<std::size_t> line_ends;    // where each line of `text` ends (at its "\n")
+  std::vector<std::string_view> prefix;  // context lines before the oops line
 };
 
-// The report starting at `oops` in `log`, which ends where the report's text must end (the next
-// report's first line) and starts where its context lines may start.
-CollectedReport collect_report(std::string_view log, const OopsStart& oops,
-                               std::size_t next_report) {
+// The report starting at `oops` in the lines `lines` of `console` (which end where the report's
+// text must end, and start where its context lines may start). Without caller tags only the lines
+// before `next_report` (the next report's first line) count for the title.
+CollectedReport collect_report(const ConsoleLines& console, const ConsoleLine* first,
+                               const ConsoleLine* oops_line, const ConsoleLine* last,
+                               const OopsStart& oops, std::size_t next_report) {
   const CompiledRules& rules = compiled();
-  const std::string_view panic_marker = console_rules().panic_marker;
   CollectedReport out;
   // Lines just before the oops often say what was going on; with task tags (printk caller info)
   // more of them are reliably from the same task.
   std::size_t max_prefix = contains_match(rules.task_context.get(), oops.context.tag) ? 50 : 5;
+  const std::uint64_t key = ConsoleLines::context_key(oops.context);
   {
     // Walk backwards over the lines before the oops line, keeping the nearest ones.
-    std::vector<std::string> reversed;
-    std::string_view before = log.substr(0, oops.pos);  // ends with "\n" unless empty
-    while (!before.empty() && reversed.size() < max_prefix) {
-      before.remove_suffix(1);
-      std::size_t newline = before.rfind('\n');
-      std::size_t start = newline == std::string_view::npos ? 0 : newline + 1;
-      std::string_view line = before.substr(start);
-      before = before.substr(0, start);
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      Context context = context_of(line);
-      auto [stripped, questionable] = strip_prefix(line, context);
-      if (context == oops.context && !stripped.empty() && !questionable) {
-        reversed.emplace_back(stripped);
+    std::vector<std::string_view> reversed;
+    for (const ConsoleLine* line = oops_line; line != first && reversed.size() < max_prefix;) {
+      --line;
+      std::string_view stripped = console.stripped(*line);
+      if (!line->unreliable && !stripped.empty() && console.in_context(*line, oops.context, key)) {
+        reversed.push_back(stripped);
       }
     }
     out.prefix.assign(reversed.rbegin(), reversed.rend());
@@ -199,43 +83,46 @@ CollectedReport collect_report(std::string_view log, const OopsStart& oops,
   std::size_t text_lines = 0;
   bool skip_text = false;
   bool cpu_traceback = false;
-  std::string_view oops_line;
-  std::size_t min_lines = 22;
-  LineCursor cursor{log, oops.pos};
-  std::string_view line;
-  while (cursor.next(line)) {
-    bool is_oops_line = cursor.line_start == oops.pos;
-    if (is_oops_line) {
-      oops_line = line;
-      // KMSAN reports are shorter (no registers, no "Call Trace:").
-      if (contains(oops_line, "BUG: KMSAN:")) min_lines = 16;
+  // Whether a caller tag is a CPU's, for a traceback of all CPUs: asked again only when the tag
+  // changes (consecutive lines mostly share theirs).
+  std::string_view cpu_tag_asked;
+  bool cpu_tag = false;
+  auto is_cpu_tag = [&](std::string_view tag) {
+    if (cpu_tag_asked.data() == nullptr || tag != cpu_tag_asked) {
+      cpu_tag_asked = tag.data() == nullptr ? std::string_view("", 0) : tag;
+      cpu_tag = contains_match(rules.cpu_context.get(), tag);
     }
-    Context context = context_of(line);
-    if (!is_oops_line && !(context == oops.context) &&
-        (!cpu_traceback || !contains_match(rules.cpu_context.get(), context.tag))) {
-      continue;
+    return cpu_tag;
+  };
+  // KMSAN reports are shorter (no registers, no "Call Trace:").
+  const std::size_t min_lines = contains(console.text(*oops_line), "BUG: KMSAN:") ? 16 : 22;
+  for (const ConsoleLine* line = oops_line; line != last; ++line) {
+    bool is_oops_line = line == oops_line;
+    if (!is_oops_line) {
+      if (!console.in_context(*line, oops.context, key) &&
+          (!cpu_traceback || !is_cpu_tag(console.context(*line).tag))) {
+        continue;
+      }
+      if (line->unreliable) continue;
     }
-    auto [stripped, questionable] = strip_prefix(line, context);
-    if (!is_oops_line && questionable) continue;
     ++text_lines;
     bool skip_line = skip_text;
-    if (contains(line, "Disabling lock debugging due to kernel taint")) {
+    if ((line->markers & kTaintNote) != 0) {
       skip_line = true;
-    } else if (contains(line, "Sending NMI from CPU")) {
+    } else if ((line->markers & kAllCpuBacktrace) != 0) {
       // A traceback of all CPUs follows; keep the other CPUs' lines too.
       cpu_traceback = true;
-    } else if ((contains(line, panic_marker) ||
-                contains(line, "WARNING: possible circular locking dependency detected")) &&
-               text_lines > min_lines) {
+    } else if ((line->markers & kRepeatedStack) != 0 && text_lines > min_lines) {
       // The panic after a WARNING (panic_on_warn) and lockdep splats caused by the oops itself
       // only repeat the stack; once the report is long enough, drop them.
       skip_text = true;
       skip_line = true;
     }
     if (!is_oops_line && skip_line) continue;
-    out.text.append(stripped);
+    out.text.append(console.stripped(*line));
+    out.line_ends.push_back(out.text.size());
     out.text += '\n';
-    if (cursor.line_start < next_report || oops.context.has_tag()) out.report_end = out.text.size();
+    if (line->pos < next_report || oops.context.has_tag()) out.report_end = out.text.size();
   }
   return out;
 }
@@ -243,11 +130,16 @@ CollectedReport collect_report(std::string_view log, const OopsStart& oops,
 // ---------------------------------------------------------------------------------------------
 // Titles.
 
-void append_frames(std::vector<std::string>& frames, const Groups& groups, const RE2* skip) {
+// Adds the frames a stack line names (its captures), but those never blamed.
+void append_frames(std::vector<std::string>& frames, const Groups& groups,
+                   const CompiledStack& stack) {
+  const RE2* skip = compiled().skip_frames.get();
   for (std::size_t i = 1; i < groups.size(); ++i) {
     if (!groups[i]) continue;
     std::string frame = demangle_symbol(*groups[i]);
-    if (!contains_match(skip, frame)) frames.push_back(std::move(frame));
+    if (!contains_match(skip, frame) && !contains_match(stack.skip.get(), frame)) {
+      frames.push_back(std::move(frame));
+    }
   }
 }
 
@@ -261,12 +153,125 @@ std::optional<Groups> first_frame_line(std::string_view line) {
   return std::nullopt;
 }
 
-// Walks the report following `parts`; returns one frame per stack and whether all were found.
+// The lines of a report's text, and which of them may be a corrupted frame or start a stack
+// trace: one Hyperscan pass over the text (prefilter mode) finds them, so that only those are
+// searched with RE2 as the stack walk and the stack-trace check read the text line by line.
+class LineHints {
+ public:
+  enum Hint : std::uint8_t { kCorrupted = 1, kStackStart = 2 };
+
+  // `line_ends`: where each line of `text` ends, when known (else the text is split here).
+  explicit LineHints(std::string_view text, const std::vector<std::size_t>* line_ends = nullptr)
+      : text_(text) {
+    // A "\r" at a line's end is not in the line (split_lines).
+    const bool has_cr = text.find('\r') != std::string_view::npos;
+    if (line_ends != nullptr && !has_cr) {
+      std::size_t start = 0;
+      for (std::size_t end : *line_ends) {
+        lines_.push_back(text.substr(start, end - start));
+        start = end + 1;
+      }
+    } else {
+      lines_ = split_lines(text);
+    }
+    hints_.assign(lines_.size(), 0);
+    const CompiledRules& rules = compiled();
+    occurs_.assign(rules.stack_starts.size(), false);
+    // A "\r" before a "\n" is not in the line the patterns see, but would stop a "$" there.
+    bool searched =
+        !has_cr && rules.line_hints->for_each_match(text, [&](unsigned id, std::size_t end) {
+          // A match that ends on a "\n" is in no line.
+          std::size_t line = line_before(end - 1);
+          if (end == 0 || !inside(line, end - 1)) return;
+          if (id < rules.line_hints_stack_base) {
+            hints_[line] |= kCorrupted;
+          } else {
+            hints_[line] |= kStackStart;
+            occurs_[id - rules.line_hints_stack_base] = true;
+          }
+        });
+    if (!searched) {
+      hints_.assign(lines_.size(), kCorrupted | kStackStart);
+      occurs_.assign(rules.stack_starts.size(), true);
+    }
+  }
+
+  std::string_view text() const { return text_; }
+  const std::vector<std::string_view>& lines() const { return lines_; }
+  // Whether line i may be of the kind (false: it is not).
+  bool may_be(std::size_t line, Hint hint) const { return (hints_[line] & hint) != 0; }
+  // Whether stack start i (table order) may occur in the text.
+  bool stack_start_occurs(std::size_t i) const { return occurs_[i]; }
+
+  std::size_t offset_of(std::size_t line) const {
+    return static_cast<std::size_t>(lines_[line].data() - text_.data());
+  }
+  // The last line starting at or before text offset `pos` (0 when there is none).
+  std::size_t line_before(std::size_t pos) const {
+    auto after = std::upper_bound(lines_.begin(), lines_.end(), pos,
+                                  [&](std::size_t p, std::string_view line) {
+                                    return p < static_cast<std::size_t>(line.data() - text_.data());
+                                  });
+    return after == lines_.begin() ? 0 : static_cast<std::size_t>(after - lines_.begin()) - 1;
+  }
+  // Whether text offset `pos` is in line i's text (not its line end).
+  bool inside(std::size_t line, std::size_t pos) const {
+    return line < lines_.size() && pos >= offset_of(line) &&
+           pos < offset_of(line) + lines_[line].size();
+  }
+
+ private:
+  std::string_view text_;
+  std::vector<std::string_view> lines_;
+  std::vector<std::uint8_t> hints_;
+  std::vector<bool> occurs_;
+};
+
+// Walks the report following `parts` from text offset `from` (where the title matched); returns
+// one frame per stack and whether all were found. A part is searched for in all the lines left
+// at once (`parts_in_lines`), and only the lines found are checked alone; stack frames are read
+// line by line, a corrupted line or a stack start searched for only where the hints say.
 std::pair<std::vector<Frame>, bool> extract_frames_with(
     const CompiledStack& stack, const std::vector<std::unique_ptr<RE2>>& parts,
-    std::string_view text) {
+    const std::vector<std::unique_ptr<RE2>>& parts_in_lines, const LineHints& hints,
+    std::size_t from, std::size_t text_end) {
   const CompiledRules& rules = compiled();
-  std::vector<std::string_view> lines = split_lines(text);
+  const std::vector<std::string_view>& all_lines = hints.lines();
+  // The walk reads the lines of the text's first `text_end` bytes (whole lines) from `from` on:
+  // walk line 0 is what is left of the line `from` is on ("" when `from` is on its line end),
+  // walk line i > 0 is line base + i of the text. Walk line 0 is checked with every pattern, the
+  // others as the hints say.
+  const std::size_t base = hints.line_before(from);
+  std::size_t count = 0;
+  std::string_view first_line;
+  if (from < text_end) {
+    count = hints.line_before(text_end - 1) + 1 - base;
+    if (hints.inside(base, from)) first_line = all_lines[base].substr(from - hints.offset_of(base));
+  }
+  auto line_at = [&](std::size_t i) { return i == 0 ? first_line : all_lines[base + i]; };
+  auto may_be = [&](std::size_t i, LineHints::Hint hint) {
+    return i == 0 || hints.may_be(base + i, hint);
+  };
+  auto corrupted = [&](std::size_t i) {
+    return may_be(i, LineHints::kCorrupted) &&
+           contains_match(rules.corrupted_lines.get(), line_at(i));
+  };
+  // The first walk line at or after i that `part` may be on (`count` if none), by one search.
+  auto next_candidate = [&](std::size_t part, std::size_t i) {
+    if (i == 0 || i >= count) return std::min(i, count);
+    std::size_t offset = hints.offset_of(base + i);
+    std::string_view rest = hints.text().substr(offset, text_end - offset);
+    re2::StringPiece match;
+    if (!parts_in_lines[part]->Match(re2::StringPiece(rest.data(), rest.size()), 0, rest.size(),
+                                     RE2::UNANCHORED, &match, 1)) {
+      return count;
+    }
+    // A match that starts on a line end is checked on the line after it.
+    std::size_t at = offset + static_cast<std::size_t>(match.data() - rest.data());
+    std::size_t line = hints.line_before(at);
+    if (!hints.inside(line, at)) ++line;
+    return std::min(line - base, count);
+  };
   std::size_t next_line = 0;
   std::vector<std::string> raw_frames;
   std::vector<Frame> results;
@@ -285,33 +290,57 @@ std::pair<std::vector<Frame>, bool> extract_frames_with(
     if (part == parts.size()) break;
     if (parts[part] == nullptr) {
       ++stack_traces;
-      while (next_line < lines.size()) {
-        std::string_view line = lines[next_line++];
-        if (contains_match(rules.corrupted_lines.get(), line)) {
+      const bool has_next = part + 1 != parts.size();
+      // The top frame is all the last stack gives: once it is known, the lines left only say
+      // whether the stack ends in a corrupted line, and only the lines hinted can.
+      const bool top_only = !has_next && stack.pick == FramePick::kTop;
+      std::size_t candidate = has_next ? next_candidate(part + 1, next_line) : count;
+      while (next_line < count) {
+        std::size_t i = next_line++;
+        std::string_view line = line_at(i);
+        if (top_only && !raw_frames.empty() && i > 0 &&
+            !hints.may_be(base + i, LineHints::kCorrupted) &&
+            !hints.may_be(base + i, LineHints::kStackStart)) {
+          continue;
+        }
+        if (corrupted(i)) {
           ok = false;
           break;
         }
-        if (contains_match(rules.any_stack_start.get(), line)) break;
-        if (part + 1 != parts.size()) {
+        if (may_be(i, LineHints::kStackStart) &&
+            contains_match(rules.any_stack_start.get(), line)) {
+          break;
+        }
+        if (i == candidate) {
           if (auto groups = search(*parts[part + 1], line)) {
-            append_frames(raw_frames, *groups, stack.skip.get());
+            append_frames(raw_frames, *groups, stack);
             ++part;
             break;
           }
+          candidate = next_candidate(part + 1, next_line);
         }
+        if (top_only && !raw_frames.empty()) continue;
         if (auto groups = first_frame_line(line)) {
-          append_frames(raw_frames, *groups, stack.skip.get());
+          append_frames(raw_frames, *groups, stack);
         }
       }
     } else {
-      while (next_line < lines.size()) {
-        std::string_view line = lines[next_line++];
-        if (contains_match(rules.corrupted_lines.get(), line)) {
+      while (next_line < count) {
+        // The next line that may hold the part; a corrupted line before it ends the walk.
+        std::size_t candidate = next_candidate(part, next_line);
+        std::size_t i = next_line;
+        while (i < candidate && !corrupted(i)) ++i;
+        if (i == count) {
+          next_line = count;
+          break;
+        }
+        next_line = i + 1;
+        if (i < candidate || corrupted(i)) {
           ok = false;
           break;
         }
-        if (auto groups = search(*parts[part], line)) {
-          append_frames(raw_frames, *groups, stack.skip.get());
+        if (auto groups = search(*parts[part], line_at(i))) {
+          append_frames(raw_frames, *groups, stack);
           break;
         }
       }
@@ -321,10 +350,13 @@ std::pair<std::vector<Frame>, bool> extract_frames_with(
 }
 
 std::pair<std::vector<Frame>, bool> extract_frames(const CompiledStack& stack,
-                                                   std::string_view text) {
-  auto result = extract_frames_with(stack, stack.parts, text);
+                                                   const LineHints& hints, std::size_t from,
+                                                   std::size_t text_end) {
+  auto result =
+      extract_frames_with(stack, stack.parts, stack.parts_in_lines, hints, from, text_end);
   if (result.second || stack.fallback_parts.empty()) return result;
-  return extract_frames_with(stack, stack.fallback_parts, text);
+  return extract_frames_with(stack, stack.fallback_parts, stack.fallback_parts_in_lines, hints,
+                             from, text_end);
 }
 
 struct Description {
@@ -338,7 +370,9 @@ void add_unique(std::vector<std::string>& list, std::string value) {
   if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(std::move(value));
 }
 
-Description describe(std::string_view text, const CompiledKind& kind) {
+// The title of the report in the first `size` bytes of the hints' text (whole lines).
+Description describe(const LineHints& hints, std::size_t size, const CompiledKind& kind) {
+  const std::string_view text = hints.text().substr(0, size);
   Description out;
   std::size_t start = text.size();
   bool matched_title = false;
@@ -370,7 +404,7 @@ Description describe(std::string_view text, const CompiledKind& kind) {
     out.corrupted.clear();
     if (format.stack != nullptr) {
       std::size_t from = (*groups)[0]->data() - text.data();
-      auto [extracted, ok] = extract_frames(*format.stack, text.substr(from));
+      auto [extracted, ok] = extract_frames(*format.stack, hints, from, text.size());
       frames = std::move(extracted);
       if (!ok) out.corrupted = kCorruptedNoFrames;
     }
@@ -422,16 +456,16 @@ Description describe(std::string_view text, const CompiledKind& kind) {
 
 // Whether a report that produced a title is still unreliable: merged lines in the title, or a
 // stack trace header without frames after it.
-std::string corruption_of(std::string_view title, std::string_view report,
+std::string corruption_of(std::string_view title, const LineHints& hints,
                           const CompiledFormat* format) {
+  const std::string_view report = hints.text();
   const CompiledRules& rules = compiled();
   if (contains_match(rules.corrupted_title.get(), title)) return "title matches corrupted regexp";
   if (format == nullptr || format->source->no_stack_trace) return "";
   bool has_stack_trace = false;
-  // Which stack starts occur at all, in one pass; only those are searched for where.
-  std::vector<bool> occurs = rules.stack_start_set->may_occur(report);
+  // Only the stack starts the hints found are searched for where.
   for (std::size_t i = 0; i < rules.stack_starts.size(); ++i) {
-    if (!occurs[i]) continue;
+    if (!hints.stack_start_occurs(i)) continue;
     const auto& start = rules.stack_starts[i];
     auto groups = search(*start, report);
     if (!groups) continue;
@@ -446,9 +480,14 @@ std::string corruption_of(std::string_view title, std::string_view report,
     // As syzkaller counts them: the pieces between "\n"s, an empty one after the last included.
     if (newlines + 1 < 4) return "call trace is missed";
     std::vector<std::string_view> lines = split_lines(trace);
+    // Line i > 0 of the trace is line first + i of the report.
+    const std::size_t first = hints.line_before(from);
     bool corrupted = true;
     for (std::size_t i = 1; i < 16 && i < lines.size(); ++i) {
-      if (contains_match(rules.any_stack_start.get(), lines[i])) break;
+      if (hints.may_be(first + i, LineHints::kStackStart) &&
+          contains_match(rules.any_stack_start.get(), lines[i])) {
+        break;
+      }
       if (contains(lines[i], "(stack is not available)") ||
           contains_match(rules.any_frame_line.get(), lines[i])) {
         has_stack_trace = true;
@@ -483,31 +522,32 @@ namespace detail {
 CrashReport build_report(const ReportBounds& bounds, const LogFlags& flags) {
   std::string_view log = bounds.text;
   const std::size_t start = bounds.start - bounds.base;
-  LineCursor first{log, start};
-  std::string_view first_line;
-  first.next(first_line);
-  const OopsStart oops{bounds.kind, start, context_of(first_line)};
-  CollectedReport collected =
-      collect_report(log, oops, std::max(bounds.next_report, bounds.base) - bounds.base);
+  const ConsoleLines& console = *bounds.lines;
+  auto [first, last] = console.range(bounds.base, bounds.base + log.size());
+  const ConsoleLine* oops_line = console.range(bounds.start, bounds.start + 1).first;
+  const OopsStart oops{bounds.kind, console.context(*oops_line)};
+  CollectedReport collected = collect_report(console, first, oops_line, last, oops,
+                                             std::max(bounds.next_report, bounds.base));
   CrashReport out;
   out.start = bounds.start;
   out.end = bounds.end;
-  Description description =
-      describe(std::string_view(collected.text).substr(0, collected.report_end), *oops.kind);
-  std::vector<std::string> prefix = std::move(collected.prefix);
+  std::vector<std::string_view> prefix = std::move(collected.prefix);
   std::string report_text = std::move(collected.text);
+  auto hints = std::make_unique<LineHints>(report_text, &collected.line_ends);
+  Description description = describe(*hints, collected.report_end, *oops.kind);
   if (description.title.empty()) {
     // The header was hidden in what looked like a console prefix: retry on the raw lines.
     prefix.clear();
     std::size_t raw_end = std::max(start, std::min(bounds.end - bounds.base, log.size()));
     report_text = std::string(log.substr(start, raw_end - start));
-    description = describe(report_text, *oops.kind);
+    hints = std::make_unique<LineHints>(report_text);
+    description = describe(*hints, report_text.size(), *oops.kind);
   }
   out.title = normalize_title(description.title);
   for (std::string& alt : description.alt_titles) alt = normalize_title(alt);
   out.alt_titles = std::move(description.alt_titles);
   out.corrupted_reason = std::move(description.corrupted);
-  for (const std::string& line : prefix) {
+  for (std::string_view line : prefix) {
     out.report += line;
     out.report += '\n';
   }
@@ -516,7 +556,7 @@ CrashReport build_report(const ReportBounds& bounds, const LogFlags& flags) {
   out.executor = executor_of(out.report);
   if (out.corrupted_reason.empty()) {
     // Judged on the title before normalisation, which still shows merged console prefixes.
-    out.corrupted_reason = corruption_of(description.title, report_text, description.format);
+    out.corrupted_reason = corruption_of(description.title, *hints, description.format);
   }
   out.corrupted = !out.corrupted_reason.empty();
   out.panicked = flags.panicked;

@@ -15,10 +15,18 @@ int on_match(unsigned int id, unsigned long long /*from*/, unsigned long long /*
   return 0;
 }
 
+using OnMatch = std::function<void(unsigned id, std::size_t end)>;
+
+int forward_match(unsigned int id, unsigned long long /*from*/, unsigned long long to,
+                  unsigned int /*flags*/, void* context) {
+  (*static_cast<const OnMatch*>(context))(id, static_cast<std::size_t>(to));
+  return 0;
+}
+
 }  // namespace
 
-PatternPrefilter::PatternPrefilter(const std::vector<std::string_view>& patterns)
-    : serial_(new_database_serial()) {
+PatternPrefilter::PatternPrefilter(const std::vector<std::string_view>& patterns, Scope scope)
+    : scope_(scope), serial_(new_database_serial()) {
   for (std::string_view pattern : patterns) patterns_.push_back(expand_macros(pattern));
 }
 
@@ -29,7 +37,10 @@ void PatternPrefilter::build() const {
   std::vector<unsigned> ids;
   for (unsigned i = 0; i < patterns_.size(); ++i) {
     expressions.push_back(patterns_[i].c_str());
-    flags.push_back(HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY);
+    // Where in the lines: every match end, "^" after each "\n" ("." never matches it, as in RE2).
+    flags.push_back(scope_ == Scope::kLines
+                        ? HS_FLAG_PREFILTER | HS_FLAG_MULTILINE | HS_FLAG_ALLOWEMPTY
+                        : HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY);
     ids.push_back(i);
   }
   hs_compile_error_t* error = nullptr;
@@ -56,6 +67,14 @@ std::vector<bool> PatternPrefilter::may_occur(std::string_view text) const {
   hs_scan(database_, text.data(), static_cast<unsigned>(text.size()), 0,
           hyperscan_scratch(database_, serial_), on_match, &out);
   return out;
+}
+
+bool PatternPrefilter::for_each_match(std::string_view text, const OnMatch& on_match) const {
+  std::call_once(built_, [this] { build(); });
+  if (database_ == nullptr || text.size() > std::numeric_limits<unsigned>::max()) return false;
+  hs_scan(database_, text.data(), static_cast<unsigned>(text.size()), 0,
+          hyperscan_scratch(database_, serial_), forward_match, const_cast<OnMatch*>(&on_match));
+  return true;
 }
 
 }  // namespace culprit::report

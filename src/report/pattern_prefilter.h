@@ -6,6 +6,7 @@
 #include <hs/hs.h>
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -15,9 +16,14 @@ namespace culprit::report {
 
 class PatternPrefilter {
  public:
+  // How the patterns are searched: in the whole text (may_occur: "^" is its start), or in each
+  // of its lines (for_each_match: "^" is any line start).
+  enum class Scope { kText, kLines };
+
   // RE2 patterns (macros not yet expanded) searched unanchored in raw bytes. The Hyperscan
   // database is built on first use (a console meets few kinds of report).
-  explicit PatternPrefilter(const std::vector<std::string_view>& patterns);
+  explicit PatternPrefilter(const std::vector<std::string_view>& patterns,
+                            Scope scope = Scope::kText);
   ~PatternPrefilter();
   PatternPrefilter(const PatternPrefilter&) = delete;
   PatternPrefilter& operator=(const PatternPrefilter&) = delete;
@@ -25,10 +31,17 @@ class PatternPrefilter {
   // Element i: pattern i may occur in `text`. All true when Hyperscan could not take the patterns.
   std::vector<bool> may_occur(std::string_view text) const;
 
+  // Calls on_match(i, end) for every offset `end` of `text` where a match of pattern i may end;
+  // returns false (calling nothing) when Hyperscan could not take the patterns, and then any
+  // pattern may match anywhere.
+  bool for_each_match(std::string_view text,
+                      const std::function<void(unsigned id, std::size_t end)>& on_match) const;
+
  private:
   void build() const;
 
   std::vector<std::string> patterns_;  // macros expanded
+  Scope scope_;
   mutable std::once_flag built_;
   mutable hs_database_t* database_ = nullptr;
   std::uint64_t serial_ = 0;

@@ -7,8 +7,6 @@
 
 namespace culprit::report {
 
-namespace {
-
 RE2::Options pattern_options() {
   RE2::Options options;
   options.set_encoding(RE2::Options::EncodingLatin1);
@@ -16,8 +14,6 @@ RE2::Options pattern_options() {
   options.set_max_mem(64 << 20);
   return options;
 }
-
-}  // namespace
 
 std::unique_ptr<RE2> compile_pattern(std::string_view pattern) {
   auto re = std::make_unique<RE2>(expand_macros(pattern), pattern_options());

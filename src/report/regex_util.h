@@ -11,6 +11,9 @@
 
 namespace culprit::report {
 
+// The options every report pattern is compiled with: raw bytes (Latin-1), no logging.
+RE2::Options pattern_options();
+
 // Compiles a pattern (macros expanded) for matching raw bytes: logs are not necessarily UTF-8, so
 // every byte is one character. Aborts on an invalid pattern: all patterns are compiled-in data.
 std::unique_ptr<RE2> compile_pattern(std::string_view pattern);

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "report/compiled_rules.h"
+#include "report/console_lines.h"
 #include "report/report.h"
 
 namespace culprit::report::detail {
@@ -24,6 +25,8 @@ struct ReportBounds {
   // caller tags, the title comes from the lines before it only.
   std::size_t next_report = 0;
   const CompiledKind* kind = nullptr;
+  // The lines of `text`, held for the call (report/console_lines.h).
+  const ConsoleLines* lines = nullptr;
 };
 
 // Markers searched around the report rather than in it.

@@ -211,6 +211,8 @@ std::optional<CrashReport> ReportCursor::next() {
   }
   bounds.text = view_.substr(floor - base_, cut - floor);
   bounds.base = floor;
+  lines_.cover(view_, base_, floor, cut);
+  bounds.lines = &lines_;
   CrashReport report =
       detail::build_report(bounds, detail::LogFlags{.panicked = found[detail::kPanicMarker],
                                                     .console_hangup = found[detail::kConsoleHangup],

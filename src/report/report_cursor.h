@@ -26,6 +26,7 @@
 #include <string_view>
 
 #include "report/compiled_rules.h"
+#include "report/console_lines.h"
 #include "report/report.h"
 
 namespace culprit::report {
@@ -88,6 +89,7 @@ class ReportCursor {
   std::deque<std::size_t> flags_[3];  // by detail::LogFlag: offsets of the markers' last byte
   bool flags_before_[3] = {};         // a marker seen since from_, before what flags_ holds
   std::optional<Mark> pending_;       // the oops line of the report being completed
+  detail::ConsoleLines lines_;        // the lines reports are built from, read once each
 };
 
 }  // namespace culprit::report
