@@ -320,7 +320,7 @@ function draw(page, job, fromEvent) {
   const view = job.view || {};
   document.title = `culprit: job ${job.id}` + (job.title ? `: ${job.title}` : "");
   section(page, "head", [job.id, job.title, job.state, job.repo, job.mode, job.strategy,
-    job.started, job.finished, job.invalid, job.retry_of, job.retries, job.error],
+    job.started, job.finished, job.invalid, job.retry_of, job.retries, job.error, view.resumes],
   () => headParts(job));
   section(page, "actions", [job.state, Boolean(job.invalid)], () => actionParts(page, job));
   section(page, "status", [job.state, view.status], () => statusParts(job, view.status || {}));
@@ -367,6 +367,11 @@ function headParts(job) {
   if (job.retry_of) {
     facts.push(["retry of", el("a", {href: `/jobs/${Number(job.retry_of)}`,
       text: `#${job.retry_of}`})]);
+  }
+  // The service was restarted while the job ran: it went on from its recorded builds and runs.
+  if ((job.view || {}).resumes > 0) {
+    facts.push(["resumed", el("span", {id: "resumed",
+      text: `${job.view.resumes}× after a restart, from its recorded runs`})]);
   }
   if (job.retries && job.retries.length) {
     facts.push(["retried as", job.retries.map((id, i) =>
