@@ -269,8 +269,9 @@ struct HttpService::State {
     std::string base = req.get_header_value("Culprit-Job-Dir");
     std::error_code ec;
     if (base.empty()) base = fs::current_path(ec).string();
-    if (!fs::path(base).is_absolute()) {
-      return send_error(res, 400, "Culprit-Job-Dir must be an absolute path");
+    if (!fs::path(base).is_absolute() || !fs::is_directory(base, ec)) {
+      return send_error(res, 400,
+                        fmt::format("Culprit-Job-Dir {}: not an absolute path to a folder", base));
     }
     // Checked before anything is queued: a bad job file is the submitter's one-line error.
     const fs::path incoming = fs::path(options.state_dir) / "incoming";

@@ -151,6 +151,14 @@ TEST_F(ServeApiTest, AJobRunsToItsResultAndBadInputIsRefusedInOneLine) {
   ASSERT_TRUE(no_bad);
   EXPECT_EQ(no_bad->status, 400);
   EXPECT_NE(no_bad->body.find("--bad is required"), std::string::npos) << no_bad->body;
+  httplib::Headers nowhere = service.auth();
+  nowhere.emplace("Culprit-Job-Dir", dir_ / "no-such-folder");
+  auto no_folder = client.Post("/api/jobs", nowhere, job_toml(), "application/toml");
+  ASSERT_TRUE(no_folder);
+  EXPECT_EQ(no_folder->status, 400);
+  EXPECT_NE(no_folder->body.find("no-such-folder: not an absolute path to a folder"),
+            std::string::npos)
+      << no_folder->body;
   auto huge = client.Post("/api/jobs", headers, std::string(2u << 20, '#'), "application/toml");
   ASSERT_TRUE(huge);
   EXPECT_EQ(huge->status, 413);
