@@ -33,7 +33,7 @@ clean_build() {  # clean_build CONFIG NAME -> seconds
   rm -rf "$out"
   mkdir -p "$out"
   cp "$1" "$out/.config"
-  make -s -C "$work/culprit.db.d/job-1/checkout" O="$out" olddefconfig >/dev/null
+  make -s -C "$work/culprit.db.d/job-1/checkout" O="$out" olddefconfig >"$out/olddefconfig.log" 2>&1
   local t0
   t0=$(date +%s.%N)
   CCACHE_DISABLE=1 make -s -C "$work/culprit.db.d/job-1/checkout" O="$out" -j"$(nproc)" \
