@@ -593,34 +593,30 @@ TEST_F(BisectCommandTest, FlagsDoubtfulCulpritsAndListsRecipients) {
       std::string::npos);
 }
 
+// `culprit bisect --strategy classic --runs 1` from commit 7 back to commit 0 of an 8-commit
+// history, in the test folder, with a build that makes `artifact` and a test: the two tests below
+// differ only in those and where the state goes.
+CommandOutput bisect_with_artifact(const std::string& repo, const std::vector<std::string>& hashes,
+                                   const std::string& state, const std::string& artifact,
+                                   const std::string& build, const std::string& test,
+                                   const std::string& dir) {
+  return run_command(
+      {CULPRIT_BINARY, "bisect", "--strategy", "classic", "--repo", repo,      "--bad",
+       hashes[7],      "--good", hashes[0],    "--runs",  "1",      "--state", state,
+       "--artifact",   artifact, "--build",    build,     "--test", test},
+      dir);
+}
+
 // With a relative --state, the paths handed to commands (CULPRIT_ARTIFACT, CULPRIT_CHECKOUT) still
 // resolve from inside the checkout, where the commands run.
 TEST_F(BisectCommandTest, PassesAbsolutePathsWithARelativeStateFile) {
   std::string repo = dir_ / "repo";
   std::vector<std::string> hashes = write_history(make_linear_history(8), repo);
-  CommandOutput out =
-      run_command({CULPRIT_BINARY,
-                   "bisect",
-                   "--strategy",
-                   "classic",
-                   "--repo",
-                   repo,
-                   "--bad",
-                   hashes[7],
-                   "--good",
-                   hashes[0],
-                   "--runs",
-                   "1",
-                   "--state",
-                   "relative.db",
-                   "--artifact",
-                   "built",
-                   "--build",
-                   "echo ok > built",
-                   "--test",
-                   "test -f \"$CULPRIT_ARTIFACT\" && test -d \"$CULPRIT_CHECKOUT\" || exit 125; " +
-                       oracle_test(oracle_, repo, hashes[4])},
-                  dir_.path());
+  CommandOutput out = bisect_with_artifact(
+      repo, hashes, "relative.db", "built", "echo ok > built",
+      "test -f \"$CULPRIT_ARTIFACT\" && test -d \"$CULPRIT_CHECKOUT\" || exit 125; " +
+          oracle_test(oracle_, repo, hashes[4]),
+      dir_.path());
   EXPECT_EQ(out.exit_status, 0) << out.output;
   EXPECT_NE(out.output.find("first bad commit: " + hashes[4]), std::string::npos) << out.output;
 }
@@ -630,28 +626,10 @@ TEST_F(BisectCommandTest, PassesAbsolutePathsWithARelativeStateFile) {
 TEST_F(BisectCommandTest, RunsATestThatIsTheBuildsArtifact) {
   std::string repo = dir_ / "repo";
   std::vector<std::string> hashes = write_history(make_linear_history(8), repo);
-  CommandOutput out =
-      run_command({CULPRIT_BINARY,
-                   "bisect",
-                   "--strategy",
-                   "classic",
-                   "--repo",
-                   repo,
-                   "--bad",
-                   hashes[7],
-                   "--good",
-                   hashes[0],
-                   "--runs",
-                   "1",
-                   "--state",
-                   dir_ / "a.db",
-                   "--artifact",
-                   "app",
-                   "--build",
-                   "printf '#!/bin/sh\\nif [ -e f4 ]; then exit 1; fi\\n' > app && chmod +x app",
-                   "--test",
-                   "./app --selftest"},
-                  dir_.path());
+  CommandOutput out = bisect_with_artifact(
+      repo, hashes, dir_ / "a.db", "app",
+      "printf '#!/bin/sh\\nif [ -e f4 ]; then exit 1; fi\\n' > app && chmod +x app",
+      "./app --selftest", dir_.path());
   EXPECT_EQ(out.exit_status, 0) << out.output;
   EXPECT_NE(out.output.find("first bad commit: " + hashes[4]), std::string::npos) << out.output;
   // Another missing ./path is still an error naming it.
