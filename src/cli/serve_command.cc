@@ -4,12 +4,11 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "base/files.h"
 #include "base/interrupt.h"
 #include "cli/subcommand.h"
 #include "serve/access_token.h"
@@ -53,14 +52,11 @@ struct SubmitFlags {
 };
 
 int run_submit(const SubmitFlags& flags) {
-  std::ifstream in(flags.job_file, std::ios::binary);
-  std::error_code ec;
-  if (std::filesystem::is_directory(flags.job_file, ec) || !in) {
-    std::fprintf(stderr, "culprit: cannot read job file %s\n", flags.job_file.c_str());
+  auto body = read_file(flags.job_file, "job file");
+  if (!body) {
+    std::fprintf(stderr, "culprit: %s\n", body.error().message.c_str());
     return 1;
   }
-  std::ostringstream body;
-  body << in.rdbuf();
   std::string token;
   if (!flags.token_file.empty()) {
     auto loaded = serve::load_token(flags.token_file, false);
@@ -73,6 +69,7 @@ int run_submit(const SubmitFlags& flags) {
     token = env;
   }
   // Relative paths in the job file are the submitter's: from the job file's folder.
+  std::error_code ec;
   const std::string base =
       std::filesystem::absolute(flags.job_file, ec).parent_path().lexically_normal().string();
   std::string server = flags.server;
@@ -85,7 +82,7 @@ int run_submit(const SubmitFlags& flags) {
   client.set_connection_timeout(10);
   httplib::Headers headers = {{"Culprit-Job-Dir", base}};
   if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
-  auto response = client.Post("/api/jobs", headers, body.str(), "application/toml");
+  auto response = client.Post("/api/jobs", headers, *body, "application/toml");
   if (!response) {
     std::fprintf(stderr, "culprit: cannot reach %s: %s\n", flags.server.c_str(),
                  httplib::to_string(response.error()).c_str());

@@ -6,12 +6,12 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include <fmt/format.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "base/files.h"
 #include "base/text.h"
 
 namespace culprit::serve {
@@ -40,10 +40,8 @@ Result<std::string> load_token(const std::string& path, bool create) {
     return make_error(fmt::format("token file {} can be read by others (mode {:o}); chmod 600 it",
                                   path, info.st_mode & 0777));
   }
-  std::ifstream in(path);
-  std::string token;
-  std::getline(in, token);
-  token = std::string(trim(token));
+  CULPRIT_ASSIGN_OR_RETURN(const std::string text, read_file(path, "token file"));
+  const std::string token(trim(first_line(text)));
   if (token.empty()) return make_error(fmt::format("token file {} is empty", path));
   return token;
 }

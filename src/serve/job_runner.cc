@@ -16,6 +16,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/files.h"
+#include "base/text.h"
+
 namespace culprit::serve {
 
 namespace fs = std::filesystem;
@@ -26,10 +29,10 @@ constexpr auto kTick = std::chrono::milliseconds(200);
 
 // The last "culprit: ..." line the job printed: its one-line error.
 std::string last_error_line(const std::string& output_path) {
-  std::ifstream in(output_path);
-  std::string line, found;
-  while (std::getline(in, line)) {
-    if (line.rfind("culprit: ", 0) == 0) found = line.substr(9);
+  const std::string output = read_file(output_path, "job output").value_or("");
+  std::string found;
+  for (std::string_view line : split_lines(output)) {
+    if (line.starts_with("culprit: ")) found = std::string(line.substr(9));
   }
   return found;
 }
@@ -40,8 +43,8 @@ bool process_alive(pid_t pid) {
 
 // Whether `pid` is a culprit job process (and not a recycled pid of something else).
 bool is_culprit_job(pid_t pid) {
-  std::ifstream in(fmt::format("/proc/{}/cmdline", pid), std::ios::binary);
-  std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string cmdline =
+      read_file(fmt::format("/proc/{}/cmdline", pid), "command line").value_or("");
   return cmdline.find("culprit") != std::string::npos &&
          cmdline.find(std::string("bisect\0", 7)) != std::string::npos;
 }

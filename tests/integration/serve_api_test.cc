@@ -218,6 +218,15 @@ TEST_F(ServeApiTest, AJobRunsToItsResultAndBadInputIsRefusedInOneLine) {
   ASSERT_TRUE(build_log);
   EXPECT_EQ(build_log->status, 200) << build_log->body;
   EXPECT_EQ(json::parse(build_log->body)["status"], "ok");
+  // A job that fails when it starts ends in error with the job's own one-line message.
+  const long failing = service.submit(job_toml("./missing.sh"), dir_.path());
+  json failed = service.wait_for(failing, "done,error", 60);
+  EXPECT_EQ(failed.value("state", ""), "error") << failed.dump();
+  EXPECT_EQ(failed.value("exit_status", 0), 1);
+  EXPECT_NE(failed.value("error", "").find("--test ./missing.sh: no such file in"),
+            std::string::npos)
+      << failed.dump();
+
   // Files outside the job's folder are refused, however they are named.
   for (const std::string path : {"../../../etc/passwd", "/etc/passwd", "..", "job-1/../../x"}) {
     auto outside = client.Get("/api/jobs/1/file", httplib::Params{{"path", path}}, service.auth());
