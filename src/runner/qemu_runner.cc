@@ -279,9 +279,14 @@ QemuRunner::QemuRunner(QemuRunConfig config) : config_(std::move(config)) {
 QemuRunner::~QemuRunner() = default;
 
 Status QemuRunner::prepare_hosts() {
-  if (hosts_prepared_) return {};
-  hosts_prepared_ = true;
-  return hosts_->prepare(config_.qemu, config_.memory_mb);
+  if (!hosts_prepared_) {
+    hosts_prepared_ = true;
+    if (Status prepared = hosts_->prepare(config_.qemu, config_.memory_mb); !prepared.ok()) {
+      prepare_error_ = prepared.error();
+    }
+  }
+  if (prepare_error_) return *prepare_error_;
+  return {};
 }
 
 int QemuRunner::slots() const {
@@ -366,8 +371,8 @@ ReproRun QemuRunner::boot(const RunRequest& request, int index, Place place, boo
   if (!argv) {
     // Only a host's copy fails here: the host's fault, not the commit's.
     run.outcome = RunOutcome::infra_error;
-    run.error = argv.error().message;
-    host_fault = run.error;
+    run.error = fmt::format("vm host {}: {}", hosts_->host(*place).name(), argv.error().message);
+    host_fault = argv.error().message;
     return run;
   }
   const Clock::time_point start = Clock::now();
@@ -489,8 +494,8 @@ ReproRun QemuRunner::boot(const RunRequest& request, int index, Place place, boo
     run.outcome = RunOutcome::infra_error;
     run.error = fmt::format("vm host {}: ssh failed: {}", hosts_->host(*place).name(),
                             last_nonempty_line(run.console));
+    host_fault = "ssh failed: " + last_nonempty_line(run.console);
     run.title = run.error;
-    host_fault = run.error;
     return run;
   }
   bool qemu_failed = stop == Stop::exited && WIFEXITED(status) && WEXITSTATUS(status) != 0;
@@ -608,7 +613,7 @@ void QemuRunner::run(const RunRequest& request, std::span<const int> indices,
     run.outcome = RunOutcome::infra_error;
     const std::string last = hosts_->last_failure();
     run.error = "no VM slot left: every VM host was set aside" +
-                (last.empty() ? std::string() : " (last: " + last + ")");
+                (last.empty() ? std::string() : "; the last: " + last);
     run.title = run.error;
     report(run);
   }

@@ -98,7 +98,8 @@ class QemuRunner final : public Runner {
   ~QemuRunner() override;
 
   // Probes the VM hosts (runner/vm_host_pool.h): unreachable ones are set aside, a host key not
-  // accepted is an error. run() does it when it was not done.
+  // accepted is an error (then, and every time after; run() reports every run as an infra_error
+  // with it). run() does it when it was not done.
   Status prepare_hosts();
   // VMs at once: the local ones and the slots of the hosts in use.
   int slots() const;
@@ -132,6 +133,7 @@ class QemuRunner final : public Runner {
   mutable std::atomic<int> kvm_state_{0};  // 1: a KVM boot worked, -1: KVM failed, 0: not known
   std::unique_ptr<VmHostPool> hosts_;
   bool hosts_prepared_ = false;
+  std::optional<Error> prepare_error_;
 };
 
 }  // namespace culprit::runner

@@ -86,8 +86,7 @@ Result<std::string> RemoteFiles::ensure(const VmHost& host, const std::string& l
   const bool there = checked->end == ProcessResult::End::exited && checked->exit_status == 0;
   const bool missing = checked->end == ProcessResult::End::exited && checked->exit_status == 1;
   if (!there && !missing) {
-    return make_error(fmt::format("vm host {}: cannot check for {}: {}", host.name(), what,
-                                  ssh_failure(host, *checked)));
+    return make_error(fmt::format("cannot check for {}: {}", what, ssh_failure(host, *checked)));
   }
   if (missing) {
     std::error_code ec;
@@ -110,8 +109,7 @@ Status RemoteFiles::copy(const VmHost& host, const std::string& local_path, cons
   Result<ProcessResult> copied = run_process(spec);
   if (!copied) return copied.error();
   if (copied->end != ProcessResult::End::exited || copied->exit_status != 0) {
-    return make_error(fmt::format("vm host {}: cannot copy {}: {}", host.name(), what,
-                                  ssh_failure(host, *copied)));
+    return make_error(fmt::format("cannot copy {}: {}", what, ssh_failure(host, *copied)));
   }
   copies_.fetch_add(1);
   bytes_copied_.fetch_add(size);

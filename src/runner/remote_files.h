@@ -39,7 +39,8 @@ class RemoteFiles {
 
   // The path on `host` (relative to the remote home unless its dir is absolute) of a copy of
   // `local_path`, copied first when it is not there. `what` names the file in the log and in
-  // errors ("bzImage"). Errors: "vm host H: cannot copy bzImage: <ssh's last line>".
+  // errors ("bzImage"). Errors (the caller names the host): "cannot copy bzImage: <ssh's last
+  // line>", "cannot check for initramfs: ...".
   Result<std::string> ensure(const VmHost& host, const std::string& local_path,
                              std::string_view what);
 

@@ -17,13 +17,15 @@ constexpr int kMaxSlots = 256;
 
 // The remote wrapper of a VM (remote_vm_command): QEMU under timeout in the background, its stdin
 // /dev/null; a watcher that waits for end of file on the session's stdin (fd 3, since background
-// commands get /dev/null) and then stops QEMU; the script exits with QEMU's status.
+// commands get /dev/null) and then signals timeout (which passes it on to QEMU) until it is gone,
+// once a second (a signal that comes while timeout is still starting may be lost); the script
+// exits with QEMU's status.
 constexpr std::string_view kVmScript =
     "limit=$1; shift\n"
     "timeout --kill-after=10 \"$limit\" \"$@\" </dev/null &\n"
     "vm=$!\n"
     "exec 3<&0\n"
-    "{ cat <&3 >/dev/null 2>&1; kill $vm 2>/dev/null; } >/dev/null 2>&1 &\n"
+    "{ cat <&3; while kill $vm; do sleep 1; done; } >/dev/null 2>&1 &\n"
     "watcher=$!\n"
     "exec 3<&-\n"
     "wait $vm\n"

@@ -128,7 +128,6 @@ bool VmHostPool::record_failure(std::size_t i, const std::string& why) {
   {
     std::lock_guard lock(mutex_);
     failures = ++hosts_[i]->failures_in_a_row;
-    last_failure_ = why;
   }
   log(fmt::format("vm host {}: run failed there: {}", hosts_[i]->host.name(), why));
   if (failures >= kFailuresInARow && usable(i)) {
@@ -140,7 +139,7 @@ bool VmHostPool::record_failure(std::size_t i, const std::string& why) {
 void VmHostPool::set_aside(std::size_t i, const std::string& why) {
   {
     std::lock_guard lock(mutex_);
-    last_failure_ = why;
+    last_failure_ = fmt::format("vm host {}: {}", hosts_[i]->host.name(), why);
   }
   if (hosts_[i]->set_aside.exchange(true)) return;
   log(fmt::format("vm host {} set aside for this job: {}", hosts_[i]->host.name(), why));

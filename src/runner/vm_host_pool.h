@@ -54,7 +54,7 @@ class VmHostPool {
   bool record_failure(std::size_t i, const std::string& why);
   // Sets host i aside at once, logging `why`.
   void set_aside(std::size_t i, const std::string& why);
-  // The last failure of a host set aside ("" when none).
+  // Why the last host was set aside, naming it ("" when none was).
   std::string last_failure() const;
 
   // "root@127.0.0.1:2222 (2 slots, TCG), ..." for the hosts still in use.

@@ -173,11 +173,11 @@ TEST(RemoteVmCommand, RunsTheVmUnderTimeoutAndReturnsItsStatus) {
   EXPECT_EQ(slow.exit_status, 124) << slow.output;
 }
 
-// The session's stdin at its end (ssh gone): the VM is stopped at once, long before its limit.
+// The session's stdin at its end a second into the run (ssh gone): the VM is stopped at once, long
+// before its limit.
 TEST(RemoteVmCommand, EndOfTheSessionStopsTheVm) {
   const auto start = std::chrono::steady_clock::now();
-  auto out = run_command(
-      {"sh", "-c", remote_command(remote_vm_command(std::chrono::seconds(60), {"sleep", "30"}))});
+  auto out = run_with_open_stdin(remote_vm_command(std::chrono::seconds(60), {"sleep", "30"}), 1);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
   EXPECT_EQ(out.exit_status, 128 + SIGTERM) << out.output;
 }
