@@ -30,8 +30,8 @@ std::string file_digest(const std::string& path) {
 // The local files the hosts' ssh options name must be there (ssh would only warn and go on).
 Status check_vm_host_files(const std::vector<runner::VmHost>& hosts) {
   for (const runner::VmHost& host : hosts) {
-    for (const auto& [what, path] : {std::pair{"identity", &host.identity},
-                                     std::pair{"known_hosts", &host.known_hosts}}) {
+    for (const auto& [what, path] :
+         {std::pair{"identity", &host.identity}, std::pair{"known_hosts", &host.known_hosts}}) {
       std::error_code ec;
       if (!path->empty() && !fs::is_regular_file(*path, ec)) {
         return make_error(

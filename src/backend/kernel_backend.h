@@ -32,7 +32,7 @@ struct KernelBackendOptions {
   // VM hosts over ssh, `ssh://[user@]host[:port][?slots=N&...],...` (runner/vm_host.h); their
   // slots add to `vms`. Not part of the job's key: where a run boots does not change it.
   std::string vm_hosts;
-  int build_jobs = 0;                // make -j; 0: one per CPU
+  int build_jobs = 0;  // make -j; 0: one per CPU
   int build_timeout_s = 3 * 3600;
 };
 

@@ -121,9 +121,9 @@ struct SpawnSetup {
   }
 };
 
-// Starts the child with stdin from spec.stdin_file (default /dev/null) and stdout+stderr on `output_fd`, in a new process
-// group, with default signal dispositions and an empty signal mask whatever ours are (a child that
-// inherits an ignored SIGPIPE behaves differently in a pipeline).
+// Starts the child with stdin from spec.stdin_file (default /dev/null) and stdout+stderr on
+// `output_fd`, in a new process group, with default signal dispositions and an empty signal mask
+// whatever ours are (a child that inherits an ignored SIGPIPE behaves differently in a pipeline).
 Result<pid_t> spawn(const ProcessSpec& spec, int output_fd) {
   SpawnSetup setup;
   sigset_t all_signals;

@@ -347,8 +347,8 @@ Result<std::vector<std::string>> QemuRunner::vm_argv(const std::string& image, P
   QemuRunConfig remote = config_;
   CULPRIT_ASSIGN_OR_RETURN(remote.initramfs,
                            hosts_->files().ensure(host, config_.initramfs, "initramfs"));
-  return ssh_argv(host, remote_vm_command(remote_vm_limit(config_),
-                                          qemu_argv(remote, remote_image, kvm)));
+  return ssh_argv(
+      host, remote_vm_command(remote_vm_limit(config_), qemu_argv(remote, remote_image, kvm)));
 }
 
 ReproRun QemuRunner::boot(const RunRequest& request, int index, Place place, bool kvm,
@@ -451,8 +451,7 @@ ReproRun QemuRunner::boot(const RunRequest& request, int index, Place place, boo
     Clock::time_point now = Clock::now();
     if (kvm_failure) {
       stop = Stop::kvm_failed;
-    } else if (kvm && !kernel_started && kvm_state.load() == 0 &&
-               now - start >= kKvmProbeTimeout) {
+    } else if (kvm && !kernel_started && kvm_state.load() == 0 && now - start >= kKvmProbeTimeout) {
       stop = Stop::kvm_stuck;
     } else if (crash_line) {
       if (now - crash_at >= config_.crash_grace) stop = Stop::crash;

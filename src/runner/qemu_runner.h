@@ -48,7 +48,7 @@ struct QemuRunConfig {
   // Where the build of a request's checkout left the kernel image.
   std::function<std::string(const RunRequest&)> kernel_image;
   std::string initramfs;  // made by prepare_vm_files() (runner/initramfs.h)
-  int vms = 1;  // local VMs at once; may be 0 when there are hosts
+  int vms = 1;            // local VMs at once; may be 0 when there are hosts
   int memory_mb = 512;
   int cpus = 1;
   Accelerator accelerator = Accelerator::automatic;

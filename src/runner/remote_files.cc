@@ -102,8 +102,8 @@ Status RemoteFiles::copy(const VmHost& host, const std::string& local_path, cons
   static std::atomic<unsigned> serial{0};
   const std::string temporary = fmt::format(".tmp-{}-{}-{}", hex, ::getpid(), serial.fetch_add(1));
   ProcessSpec spec;
-  spec.argv = ssh_argv(host, {"sh", "-c", std::string(kCopyScript), "culprit-copy", host.dir,
-                              temporary, hex});
+  spec.argv = ssh_argv(
+      host, {"sh", "-c", std::string(kCopyScript), "culprit-copy", host.dir, temporary, hex});
   spec.stdin_file = local_path;
   spec.timeout = kCopyTimeout;
   Result<ProcessResult> copied = run_process(spec);

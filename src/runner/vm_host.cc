@@ -126,8 +126,8 @@ Result<VmHost> parse_one(std::string_view entry) {
     } else if (key == "dir") {
       host.dir = value;
     } else {
-      return make_error(fmt::format(
-          "unknown key `{}` (slots, memory, identity, known_hosts, accel, dir)", key));
+      return make_error(
+          fmt::format("unknown key `{}` (slots, memory, identity, known_hosts, accel, dir)", key));
     }
   }
   return host;
@@ -171,13 +171,12 @@ Result<std::vector<VmHost>> parse_vm_hosts(std::string_view text) {
     if (entry.empty()) continue;
     Result<VmHost> host = parse_one(entry);
     if (!host) {
-      return make_error(
-          fmt::format("bad --vm-hosts entry `{}`: {}", entry, host.error().message));
+      return make_error(fmt::format("bad --vm-hosts entry `{}`: {}", entry, host.error().message));
     }
     for (const VmHost& other : hosts) {
       if (other.name() == host->name()) {
-        return make_error(fmt::format("bad --vm-hosts entry `{}`: {} given twice", entry,
-                                      host->name()));
+        return make_error(
+            fmt::format("bad --vm-hosts entry `{}`: {} given twice", entry, host->name()));
       }
     }
     hosts.push_back(std::move(*host));
@@ -219,20 +218,19 @@ std::string remote_command(const std::vector<std::string>& argv) {
 }
 
 std::vector<std::string> ssh_argv(const VmHost& host, const std::vector<std::string>& remote_argv) {
-  std::vector<std::string> argv = {
-      "ssh",
-      "-o",
-      "BatchMode=yes",
-      "-o",
-      "StrictHostKeyChecking=yes",
-      "-o",
-      fmt::format("ConnectTimeout={}", kSshConnectTimeout.count()),
-      "-o",
-      fmt::format("ServerAliveInterval={}", kSshAliveInterval.count()),
-      "-o",
-      fmt::format("ServerAliveCountMax={}", kSshAliveCount),
-      "-p",
-      std::to_string(host.port)};
+  std::vector<std::string> argv = {"ssh",
+                                   "-o",
+                                   "BatchMode=yes",
+                                   "-o",
+                                   "StrictHostKeyChecking=yes",
+                                   "-o",
+                                   fmt::format("ConnectTimeout={}", kSshConnectTimeout.count()),
+                                   "-o",
+                                   fmt::format("ServerAliveInterval={}", kSshAliveInterval.count()),
+                                   "-o",
+                                   fmt::format("ServerAliveCountMax={}", kSshAliveCount),
+                                   "-p",
+                                   std::to_string(host.port)};
   if (!host.identity.empty()) argv.insert(argv.end(), {"-i", host.identity});
   if (!host.known_hosts.empty()) {
     argv.insert(argv.end(), {"-o", "UserKnownHostsFile=" + host.known_hosts});
@@ -252,10 +250,10 @@ bool is_host_key_failure(std::string_view ssh_output) {
 
 std::string ssh_failure(const VmHost& host, const ProcessResult& result) {
   if (is_host_key_failure(result.output)) {
-    return fmt::format("the host key of {} is not accepted (checked against {}; check the host's "
-                       "key fingerprint, then add it there)",
-                       host.name(),
-                       host.known_hosts.empty() ? "~/.ssh/known_hosts" : host.known_hosts);
+    return fmt::format(
+        "the host key of {} is not accepted (checked against {}; check the host's "
+        "key fingerprint, then add it there)",
+        host.name(), host.known_hosts.empty() ? "~/.ssh/known_hosts" : host.known_hosts);
   }
   if (result.end == ProcessResult::End::timed_out) {
     return fmt::format("ssh timed out after {:.0f}s", result.duration.count());

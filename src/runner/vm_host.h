@@ -44,8 +44,8 @@ struct VmHost {
   std::string user;  // empty: ssh's default (the local user, or ~/.ssh/config's)
   std::string host;
   int port = 22;
-  int slots = 1;       // VMs at once there, before the memory cap
-  int memory_mb = 0;   // memory for all of culprit's VMs there; 0: not limited
+  int slots = 1;            // VMs at once there, before the memory cap
+  int memory_mb = 0;        // memory for all of culprit's VMs there; 0: not limited
   std::string identity;     // ssh -i; empty: ssh's default keys
   std::string known_hosts;  // ssh -o UserKnownHostsFile=; empty: ssh's default
   Accelerator accelerator = Accelerator::automatic;

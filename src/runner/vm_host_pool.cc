@@ -81,8 +81,8 @@ Status VmHostPool::prepare(const std::string& qemu, int vm_memory_mb) {
   }
   std::vector<std::future<Probe>> probes;
   for (auto& state : hosts_) {
-    probes.push_back(std::async(std::launch::async,
-                                [&state, &qemu] { return probe(state->host, qemu); }));
+    probes.push_back(
+        std::async(std::launch::async, [&state, &qemu] { return probe(state->host, qemu); }));
   }
   std::optional<Error> host_key_error;
   for (std::size_t i = 0; i < hosts_.size(); ++i) {
@@ -102,7 +102,8 @@ Status VmHostPool::prepare(const std::string& qemu, int vm_memory_mb) {
         set_aside(i, answer.why);
         break;
       case Probe::Answer::host_key:
-        if (!host_key_error) host_key_error = make_error("vm host " + state.host.name() + ": " + answer.why);
+        if (!host_key_error)
+          host_key_error = make_error("vm host " + state.host.name() + ": " + answer.why);
         break;
     }
   }

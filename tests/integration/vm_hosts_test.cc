@@ -77,26 +77,26 @@ std::string stand_in_qemu(const TempDir& dir, int seconds, bool crash = false) {
                                      "echo ' #PF: supervisor read access in kernel mode'\n"
                                      "exec sleep 300\n"
                                    : "echo '" + std::string(runner::kDoneMarker) + "'\n";
-  write_file(path,
-             "#!/bin/sh\n"
-             "kernel=; initrd=\n"
-             "while [ $# -gt 0 ]; do\n"
-             "  case $1 in -kernel) kernel=$2; shift ;; -initrd) initrd=$2; shift ;; esac\n"
-             "  shift\n"
-             "done\n"
-             "[ -f \"$kernel\" ] && [ -f \"$initrd\" ] || { echo \"no $kernel $initrd\"; exit 1; }\n"
-             "echo \"$kernel\" >>'" +
-                 dir / "started" +
-                 "'\n"
-                 "echo 'Linux version 6.1.0-stand-in'\n"
-                 "echo '" +
-                 std::string(runner::kBootedMarker) +
-                 "'\n"
-                 "i=0\n"
-                 "while [ $i -lt " +
-                 std::to_string(seconds) +
-                 " ]; do i=$((i+1)); sleep 1; echo \"" + std::string(runner::kHeartbeatMarker) +
-                 " $i\"; done\n" + ending);
+  write_file(
+      path,
+      "#!/bin/sh\n"
+      "kernel=; initrd=\n"
+      "while [ $# -gt 0 ]; do\n"
+      "  case $1 in -kernel) kernel=$2; shift ;; -initrd) initrd=$2; shift ;; esac\n"
+      "  shift\n"
+      "done\n"
+      "[ -f \"$kernel\" ] && [ -f \"$initrd\" ] || { echo \"no $kernel $initrd\"; exit 1; }\n"
+      "echo \"$kernel\" >>'" +
+          dir / "started" +
+          "'\n"
+          "echo 'Linux version 6.1.0-stand-in'\n"
+          "echo '" +
+          std::string(runner::kBootedMarker) +
+          "'\n"
+          "i=0\n"
+          "while [ $i -lt " +
+          std::to_string(seconds) + " ]; do i=$((i+1)); sleep 1; echo \"" +
+          std::string(runner::kHeartbeatMarker) + " $i\"; done\n" + ending);
   EXPECT_EQ(::chmod(path.c_str(), 0755), 0);
   return path;
 }
@@ -205,7 +205,8 @@ TEST(VmHostsTest, FilesAreCopiedOnceAndARerunCopiesNothing) {
       EXPECT_EQ(read_file(run.artifacts[0]), run.console);
     }
   }
-  const std::uint64_t sizes = fs::file_size(dir / "bzImage") + fs::file_size(dir / "initramfs.cpio");
+  const std::uint64_t sizes =
+      fs::file_size(dir / "bzImage") + fs::file_size(dir / "initramfs.cpio");
   EXPECT_EQ(runner.copies(), 2u);
   EXPECT_EQ(runner.bytes_copied(), sizes);
   const std::string name = "root@127.0.0.1:" + std::to_string(server.port());
@@ -217,7 +218,8 @@ TEST(VmHostsTest, FilesAreCopiedOnceAndARerunCopiesNothing) {
   // All four VMs booted the copies.
   std::vector<std::string> images = started(dir);
   ASSERT_EQ(images.size(), 4u);
-  for (const std::string& image : images) EXPECT_EQ(image, remote + "/" + sha256_of(dir / "bzImage"));
+  for (const std::string& image : images)
+    EXPECT_EQ(image, remote + "/" + sha256_of(dir / "bzImage"));
 
   Lines again_lines;
   runner::QemuRunner again(
@@ -239,11 +241,19 @@ TEST(VmHostsTest, HostileArgumentsArriveIntact) {
   SKIP_WITHOUT_SSHD();
   SshServer server;
   const std::string marker = server.path("pwned");
-  const std::vector<std::string> words = {"two words",     "it's",         "'$(touch " + marker + ")'",
-                                          "$(touch " + marker + ")", "`touch " + marker + "`",
-                                          "; touch " + marker,      "a\nb",         "$HOME",
-                                          "*",             "",             "\\",
-                                          "--",            "\"quoted\""};
+  const std::vector<std::string> words = {"two words",
+                                          "it's",
+                                          "'$(touch " + marker + ")'",
+                                          "$(touch " + marker + ")",
+                                          "`touch " + marker + "`",
+                                          "; touch " + marker,
+                                          "a\nb",
+                                          "$HOME",
+                                          "*",
+                                          "",
+                                          "\\",
+                                          "--",
+                                          "\"quoted\""};
   std::vector<std::string> remote = {"printf", "%s\\n"};
   remote.insert(remote.end(), words.begin(), words.end());
   ProcessSpec spec;
@@ -277,9 +287,9 @@ TEST(VmHostsTest, WrongHostKeyIsAClearError) {
   Status prepared = runner.prepare_hosts();
   ASSERT_FALSE(prepared.ok());
   const std::string name = "root@127.0.0.1:" + std::to_string(server.port());
-  EXPECT_EQ(prepared.error().message,
-            "vm host " + name + ": the host key of " + name + " is not accepted (checked against " +
-                wrong + "; check the host's key fingerprint, then add it there)");
+  EXPECT_EQ(prepared.error().message, "vm host " + name + ": the host key of " + name +
+                                          " is not accepted (checked against " + wrong +
+                                          "; check the host's key fingerprint, then add it there)");
   EXPECT_EQ(read_file(wrong), before);
   EXPECT_EQ(server.logins(), 0);
   // A run asked for anyway is an infra error with the same words, never a run on that host.
@@ -332,8 +342,7 @@ TEST(VmHostsTest, HostDyingMidRunIsRerunElsewhereAndSetAside) {
   EXPECT_EQ(lines.count("vm host " + name + " set aside for this job: 2 failures in a row (last: "),
             1)
       << lines.all();
-  EXPECT_EQ(lines.count("vm host " + name + ": run failed there: ssh failed: "), 2)
-      << lines.all();
+  EXPECT_EQ(lines.count("vm host " + name + ": run failed there: ssh failed: "), 2) << lines.all();
   EXPECT_EQ(runner.slots(), 1);
   // The attempt on the host was saved under the host's name, cut short.
   int remote_consoles = 0;
@@ -431,11 +440,12 @@ TEST(VmHostsTest, CommandLineAndJobFile) {
   write_file(dir / "config", good_config());
   write_file(dir / "repro.c", "int main(void) { return 0; }\n");
   auto culprit = [&](const std::string& job_file_text, std::vector<std::string> flags) {
-    write_file(dir / "job.toml", "kernel = true\nrepo = \"linux\"\nbad = \"main\"\n"
-                                 "config = \"config\"\nrepro = \"repro.c\"\nvms = 1\n" +
-                                     job_file_text);
-    std::vector<std::string> argv = {CULPRIT_BINARY, "bisect", "--job", dir / "job.toml",
-                                     "--state",      dir / "state.db"};
+    write_file(dir / "job.toml",
+               "kernel = true\nrepo = \"linux\"\nbad = \"main\"\n"
+               "config = \"config\"\nrepro = \"repro.c\"\nvms = 1\n" +
+                   job_file_text);
+    std::vector<std::string> argv = {CULPRIT_BINARY,   "bisect",  "--job",
+                                     dir / "job.toml", "--state", dir / "state.db"};
     argv.insert(argv.end(), flags.begin(), flags.end());
     return run_command(argv, dir.path());
   };
@@ -463,9 +473,9 @@ TEST(VmHostsTest, CommandLineAndJobFile) {
       << bad.output;
 
   const std::string wrong = server.wrong_known_hosts();
-  CommandOutput key = culprit(
-      "", {"--vm-hosts", "ssh://root@127.0.0.1:" + std::to_string(server.port()) +
-                             "?identity=" + server.identity() + "&known_hosts=" + wrong});
+  CommandOutput key =
+      culprit("", {"--vm-hosts", "ssh://root@127.0.0.1:" + std::to_string(server.port()) +
+                                     "?identity=" + server.identity() + "&known_hosts=" + wrong});
   EXPECT_EQ(key.exit_status, 1);
   EXPECT_NE(key.output.find("culprit: vm host " + name + ": the host key of " + name +
                             " is not accepted (checked against " + wrong),
@@ -473,7 +483,7 @@ TEST(VmHostsTest, CommandLineAndJobFile) {
       << key.output;
 }
 
-// A real kernel booted on the host over SSH (TCG), two VMs at once there.
+// A real kernel booted on the host over SSH, two VMs at once there.
 TEST(VmHostsTest, BootsARealKernelOverSsh) {
   const char* image = std::getenv("CULPRIT_TEST_BZIMAGE");
   if (image == nullptr || *image == '\0') GTEST_SKIP() << "CULPRIT_TEST_BZIMAGE not set";
@@ -489,7 +499,9 @@ TEST(VmHostsTest, BootsARealKernelOverSsh) {
   config.kernel_image = [&](const runner::RunRequest&) { return std::string(image); };
   config.vms = 0;
   config.run_time = std::chrono::seconds(2);
-  config.hosts = {server.host("slots=2&accel=tcg&dir=" + server.path("remote"))};
+  // accel=auto: the host is probed for KVM, and where KVM does not boot (nested KVM here) the
+  // runs fall back to TCG on that host.
+  config.hosts = {server.host("slots=2&dir=" + server.path("remote"))};
   config.log = lines.sink();
   runner::QemuRunner runner(config);
   ASSERT_TRUE(runner.prepare_hosts().ok());

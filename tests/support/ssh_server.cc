@@ -116,25 +116,24 @@ SshServer::SshServer() {
   known_hosts_ = dir_ / "known_hosts";
   write_file(known_hosts_, "[127.0.0.1]:" + std::to_string(port_) + " " +
                                public_key(dir_ / "host_ed25519.pub") + "\n");
-  write_file(dir_ / "sshd_config",
-             "Port " + std::to_string(port_) +
-                 "\n"
-                 "ListenAddress 127.0.0.1\n"
-                 "HostKey " +
-                 dir_ / "host_ed25519" +
-                 "\n"
-                 "AuthorizedKeysFile " +
-                 dir_ / "authorized_keys" +
-                 "\n"
-                 "PidFile " +
-                 dir_ / "sshd.pid" +
-                 "\n"
-                 "StrictModes no\n"
-                 "PermitRootLogin prohibit-password\n"
-                 "PasswordAuthentication no\n"
-                 "KbdInteractiveAuthentication no\n"
-                 "UsePAM no\n"
-                 "LogLevel VERBOSE\n");
+  write_file(dir_ / "sshd_config", "Port " + std::to_string(port_) +
+                                       "\n"
+                                       "ListenAddress 127.0.0.1\n"
+                                       "HostKey " +
+                                       dir_ / "host_ed25519" +
+                                       "\n"
+                                       "AuthorizedKeysFile " +
+                                       dir_ / "authorized_keys" +
+                                       "\n"
+                                       "PidFile " +
+                                       dir_ / "sshd.pid" +
+                                       "\n"
+                                       "StrictModes no\n"
+                                       "PermitRootLogin prohibit-password\n"
+                                       "PasswordAuthentication no\n"
+                                       "KbdInteractiveAuthentication no\n"
+                                       "UsePAM no\n"
+                                       "LogLevel VERBOSE\n");
   // sshd's privilege separation directory.
   std::error_code ec;
   fs::create_directories("/run/sshd", ec);
@@ -146,8 +145,8 @@ SshServer::~SshServer() {
 }
 
 bool SshServer::start() {
-  sshd_ = spawn_in_background(
-      {kSshd, "-D", "-e", "-f", dir_ / "sshd_config", "-E", dir_ / "sshd.log"});
+  sshd_ =
+      spawn_in_background({kSshd, "-D", "-e", "-f", dir_ / "sshd_config", "-E", dir_ / "sshd.log"});
   if (sshd_ < 0) return false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {

@@ -54,15 +54,17 @@ TEST(VmHostSpec, BadTextIsOneLineNamingTheBadPart) {
       {"ssh://h?slots=0", "bad --vm-hosts entry `ssh://h?slots=0`: slots must be 1 to 256"},
       {"ssh://h:99999", "bad --vm-hosts entry `ssh://h:99999`: bad port `99999` (1 to 65535)"},
       {"ssh://h:", "bad --vm-hosts entry `ssh://h:`: bad port `` (1 to 65535)"},
-      {"ssh://-oProxyCommand=x", "bad --vm-hosts entry `ssh://-oProxyCommand=x`: bad host name "
-                                 "`-oProxyCommand=x`"},
+      {"ssh://-oProxyCommand=x",
+       "bad --vm-hosts entry `ssh://-oProxyCommand=x`: bad host name "
+       "`-oProxyCommand=x`"},
       {"ssh://a;b@h", "bad --vm-hosts entry `ssh://a;b@h`: bad user `a;b`"},
       {"ssh://h?memory=lots",
        "bad --vm-hosts entry `ssh://h?memory=lots`: bad memory size `lots` (use 512M or 1G)"},
       {"ssh://h?accel=fast",
        "bad --vm-hosts entry `ssh://h?accel=fast`: bad accelerator `fast` (use auto, kvm or tcg)"},
-      {"ssh://h?color=red", "bad --vm-hosts entry `ssh://h?color=red`: unknown key `color` "
-                            "(slots, memory, identity, known_hosts, accel, dir)"},
+      {"ssh://h?color=red",
+       "bad --vm-hosts entry `ssh://h?color=red`: unknown key `color` "
+       "(slots, memory, identity, known_hosts, accel, dir)"},
       {"ssh://h?slots", "bad --vm-hosts entry `ssh://h?slots`: `slots` needs a value (key=value)"},
       {"ssh://h?slots=1&slots=2",
        "bad --vm-hosts entry `ssh://h?slots=1&slots=2`: `slots` given twice"},
@@ -93,10 +95,24 @@ TEST(VmHostSpec, SlotsAreCappedToWhatTheHostsMemoryHolds) {
 }
 
 TEST(ShellQuote, EveryWordArrivesIntactThroughARealShell) {
-  const std::vector<std::string> words = {
-      "plain", "two words", "it's", "'", "''", "$(touch /tmp/culprit-quote-pwned)", "`id`",
-      "a; rm -rf /nothing", "line one\nline two", "$HOME", "back\\slash", "*", "", "--", "-n",
-      "\"double\"", "tab\there", "semi;colon|pipe&amp<less>more"};
+  const std::vector<std::string> words = {"plain",
+                                          "two words",
+                                          "it's",
+                                          "'",
+                                          "''",
+                                          "$(touch /tmp/culprit-quote-pwned)",
+                                          "`id`",
+                                          "a; rm -rf /nothing",
+                                          "line one\nline two",
+                                          "$HOME",
+                                          "back\\slash",
+                                          "*",
+                                          "",
+                                          "--",
+                                          "-n",
+                                          "\"double\"",
+                                          "tab\there",
+                                          "semi;colon|pipe&amp<less>more"};
   EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
   EXPECT_EQ(shell_quote(""), "''");
   std::vector<std::string> argv = {"printf", "%s\\n"};
