@@ -27,6 +27,7 @@
 #include "runner/qemu_runner.h"
 #include "runner/vm_host.h"
 #include "support/fake_kernel.h"
+#include "support/real_kernel.h"
 #include "support/ssh_server.h"
 #include "support/test_support.h"
 
@@ -485,20 +486,16 @@ TEST(VmHostsTest, CommandLineAndJobFile) {
 
 // A real kernel booted on the host over SSH, two VMs at once there.
 TEST(VmHostsTest, BootsARealKernelOverSsh) {
-  const char* image = std::getenv("CULPRIT_TEST_BZIMAGE");
-  if (image == nullptr || *image == '\0') GTEST_SKIP() << "CULPRIT_TEST_BZIMAGE not set";
+  const std::string image = real_kernel_image();
+  if (image.empty()) GTEST_SKIP() << "CULPRIT_TEST_BZIMAGE not set";
   SKIP_WITHOUT_SSHD();
   SshServer server;
   TempDir dir;
   Lines lines;
-  write_file(dir / "repro.c", "int main(void) { return 0; }\n");
-  auto files = runner::prepare_vm_files(dir / "vm", dir / "repro.c", "");
-  ASSERT_TRUE(files.ok()) << files.error().message;
-  runner::QemuRunConfig config;
-  config.initramfs = files->initramfs;
-  config.kernel_image = [&](const runner::RunRequest&) { return std::string(image); };
+  Result<runner::QemuRunConfig> real = real_kernel_config(dir, image);
+  ASSERT_TRUE(real.ok()) << real.error().message;
+  runner::QemuRunConfig config = *real;
   config.vms = 0;
-  config.run_time = std::chrono::seconds(2);
   // accel=auto: the host is probed for KVM, and where KVM does not boot (nested KVM here) the
   // runs fall back to TCG on that host.
   config.hosts = {server.host("slots=2&dir=" + server.path("remote"))};
