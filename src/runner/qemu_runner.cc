@@ -575,6 +575,13 @@ void QemuRunner::run(const RunRequest& request, std::span<const int> indices,
       }
       std::optional<int> index = queue.take();
       if (!index) return;
+      // A slot may have waited in take() for a run to come back; the stop or its host being set
+      // aside may have come meanwhile.
+      if (request.stop_requested && request.stop_requested()) {
+        stopped = true;
+        queue.requeue(*index);
+        return;
+      }
       if (place && !hosts_->usable(*place)) {
         queue.requeue(*index);
         return;
