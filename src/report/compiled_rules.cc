@@ -1,10 +1,12 @@
 #include "report/compiled_rules.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <string>
 
+#include "report/fast_match.h"
 #include "report/regex_util.h"
 
 namespace culprit::report::detail {
@@ -100,8 +102,16 @@ const CompiledRules& compiled() {
     out->any_stack_start = compile_any(source.stack_starts);
     for (std::string_view frame : source.frame_lines) {
       out->frame_lines.push_back(compile_pattern(frame));
+      // A stack line gives at most two frames (detail::FrameNames).
+      if (out->frame_lines.back()->NumberOfCapturingGroups() > 2) {
+        std::fprintf(stderr, "culprit: frame-line pattern with more than 2 groups: %s\n",
+                     std::string(frame).c_str());
+        std::abort();
+      }
     }
     out->any_frame_line = compile_any(source.frame_lines);
+    out->fast_frame_lines = std::equal(source.frame_lines.begin(), source.frame_lines.end(),
+                                       kFastFrameLines.begin(), kFastFrameLines.end());
     out->skip_frames = compile_any(source.skip_frames);
     out->corrupted_lines = compile_any(source.corrupted_lines);
     std::vector<std::string_view> hints = source.corrupted_lines;

@@ -54,6 +54,8 @@ struct CompiledRules {
   std::unique_ptr<RE2> any_stack_start;
   std::vector<std::unique_ptr<RE2>> frame_lines;
   std::unique_ptr<RE2> any_frame_line;
+  // The frame lines are detail::kFastFrameLines: report/fast_match.h matches them, not RE2.
+  bool fast_frame_lines = false;
   std::unique_ptr<RE2> skip_frames;  // frames never blamed, whatever the report
   std::unique_ptr<RE2> corrupted_lines;
   // The corrupted-line patterns, then the stack starts, searched in every line of a report at

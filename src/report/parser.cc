@@ -13,6 +13,7 @@
 #include "report/compiled_rules.h"
 #include "report/console_lines.h"
 #include "report/demangle.h"
+#include "report/fast_match.h"
 #include "report/frame_pick.h"
 #include "report/literal_scanner.h"
 #include "report/oops_table.h"
@@ -130,25 +131,43 @@ CollectedReport collect_report(const ConsoleLines& console, const ConsoleLine* f
 // ---------------------------------------------------------------------------------------------
 // Titles.
 
-// Adds the frames a stack line names (its captures), but those never blamed.
-void append_frames(std::vector<std::string>& frames, const Groups& groups,
-                   const CompiledStack& stack) {
-  const RE2* skip = compiled().skip_frames.get();
-  for (std::size_t i = 1; i < groups.size(); ++i) {
-    if (!groups[i]) continue;
-    std::string frame = demangle_symbol(*groups[i]);
-    if (!contains_match(skip, frame) && !contains_match(stack.skip.get(), frame)) {
-      frames.push_back(std::move(frame));
-    }
+// Adds a frame a stack line names, unless it is never blamed.
+void append_frame(std::vector<std::string>& frames, std::string_view name,
+                  const CompiledStack& stack) {
+  std::string frame = demangle_symbol(name);
+  if (!contains_match(compiled().skip_frames.get(), frame) &&
+      !contains_match(stack.skip.get(), frame)) {
+    frames.push_back(std::move(frame));
   }
 }
 
-std::optional<Groups> first_frame_line(std::string_view line) {
+// Adds the frames a stack line names (its captures), but those never blamed.
+void append_frames(std::vector<std::string>& frames, const Groups& groups,
+                   const CompiledStack& stack) {
+  for (std::size_t i = 1; i < groups.size(); ++i) {
+    if (groups[i]) append_frame(frames, *groups[i], stack);
+  }
+}
+
+void append_frames(std::vector<std::string>& frames, const FrameNames& names,
+                   const CompiledStack& stack) {
+  for (std::size_t i = 0; i < names.count; ++i) append_frame(frames, names.names[i], stack);
+}
+
+// The frames a line names by the first frame-line pattern it matches; nullopt if none does.
+std::optional<FrameNames> first_frame_line(std::string_view line) {
   const CompiledRules& rules = compiled();
+  if (rules.fast_frame_lines) return match_frame_line(line);
   // Most lines are no frame at all: one test of the alternation rules them out.
   if (!contains_match(rules.any_frame_line.get(), line)) return std::nullopt;
   for (const auto& re : rules.frame_lines) {
-    if (auto groups = search(*re, line)) return groups;
+    if (auto groups = search(*re, line)) {
+      FrameNames names;
+      for (std::size_t i = 1; i < groups->size() && names.count < names.names.size(); ++i) {
+        if ((*groups)[i]) names.names[names.count++] = *(*groups)[i];
+      }
+      return names;
+    }
   }
   return std::nullopt;
 }
@@ -488,8 +507,7 @@ std::string corruption_of(std::string_view title, const LineHints& hints,
           contains_match(rules.any_stack_start.get(), lines[i])) {
         break;
       }
-      if (contains(lines[i], "(stack is not available)") ||
-          contains_match(rules.any_frame_line.get(), lines[i])) {
+      if (contains(lines[i], "(stack is not available)") || first_frame_line(lines[i])) {
         has_stack_trace = true;
         corrupted = false;
         break;

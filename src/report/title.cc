@@ -3,12 +3,14 @@
 #include <array>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <re2/set.h>
 
+#include "report/fast_match.h"
 #include "report/oops_table.h"
 #include "report/regex_util.h"
 #include "report/report.h"
@@ -218,13 +220,9 @@ std::string crash_type(std::string_view title) {
 }
 
 std::string title_frame(std::string_view title) {
-  static const std::unique_ptr<RE2> frame_in_title =
-      compile_pattern(R"(.* in ((?:<[a-zA-Z0-9_: ]+>)?[a-zA-Z0-9_:]+))");
-  // The pattern needs " in ": a title without it is no search.
-  if (title.find(" in ") == std::string_view::npos) return "";
-  auto groups = search(*frame_in_title, title);
-  if (!groups || !(*groups)[1]) return "";
-  return std::string(*(*groups)[1]);
+  // kFrameInTitle, matched by hand: RE2 spends ~7k instructions per title on it.
+  std::optional<std::string_view> frame = detail::match_frame_in_title(title);
+  return frame ? std::string(*frame) : std::string();
 }
 
 }  // namespace culprit::report

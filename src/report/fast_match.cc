@@ -1,0 +1,103 @@
+#include "report/fast_match.h"
+
+namespace culprit::report::detail {
+namespace {
+
+bool is_hex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+// [a-zA-Z0-9_]
+bool is_word(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+// The end of the run of bytes from `i` that satisfy `in_class`.
+template <typename Class>
+std::size_t run_end(std::string_view text, std::size_t i, Class in_class) {
+  while (i < text.size() && in_class(text[i])) ++i;
+  return i;
+}
+
+// {PC} = \[\<?(?:0x)?[0-9a-f]+\>?\] at `i`: where it ends, or npos. Every optional part is
+// taken when present: leaving it out cannot make a match (the byte it starts with must then
+// match what follows, which it cannot: "<" and "x" are no hex digits).
+std::size_t pc_end(std::string_view text, std::size_t i) {
+  if (i >= text.size() || text[i] != '[') return std::string_view::npos;
+  ++i;
+  if (i < text.size() && text[i] == '<') ++i;
+  if (text.substr(i, 2) == "0x") i += 2;
+  std::size_t digits = run_end(text, i, is_hex);
+  if (digits == i) return std::string_view::npos;
+  i = digits;
+  if (i < text.size() && text[i] == '>') ++i;
+  if (i >= text.size() || text[i] != ']') return std::string_view::npos;
+  return i + 1;
+}
+
+// {FUNC} = ([a-zA-Z0-9_]+)(?:\.|\+) at `i`: the name (the longest run of word bytes: a shorter
+// one is followed by a word byte, not by "." or "+"), or nullopt.
+std::optional<std::string_view> func_at(std::string_view text, std::size_t i) {
+  std::size_t end = run_end(text, i, is_word);
+  if (end == i || end >= text.size() || (text[end] != '.' && text[end] != '+')) return std::nullopt;
+  return text.substr(i, end - i);
+}
+
+}  // namespace
+
+std::optional<FrameNames> match_frame_line(std::string_view line) {
+  const std::size_t indent = run_end(line, 0, [](char c) { return c == ' '; });
+  // ^ *(?:{PC} ){0,2}{FUNC}: the function name cannot start with "[", so with fewer PCs than
+  // are there it cannot match either.
+  std::size_t i = indent;
+  for (int pcs = 0; pcs < 2; ++pcs) {
+    std::size_t end = pc_end(line, i);
+    if (end == std::string_view::npos || end >= line.size() || line[end] != ' ') break;
+    i = end + 1;
+  }
+  if (auto name = func_at(line, i)) return FrameNames{.names = {*name, {}}, .count = 1};
+  // ^ *{PC} \(([a-zA-Z0-9_.]+)\) from {PC} \({FUNC}: arm's "[<pc>] (callee) from [<pc>] (caller".
+  i = pc_end(line, indent);
+  if (i == std::string_view::npos || line.substr(i, 2) != " (") return std::nullopt;
+  i += 2;
+  std::size_t callee_end = run_end(line, i, [](char c) { return is_word(c) || c == '.'; });
+  if (callee_end == i) return std::nullopt;
+  std::string_view callee = line.substr(i, callee_end - i);
+  constexpr std::string_view kFrom = ") from ";
+  if (line.substr(callee_end, kFrom.size()) != kFrom) return std::nullopt;
+  i = pc_end(line, callee_end + kFrom.size());
+  if (i == std::string_view::npos || line.substr(i, 2) != " (") return std::nullopt;
+  auto caller = func_at(line, i + 2);
+  if (!caller) return std::nullopt;
+  return FrameNames{.names = {callee, *caller}, .count = 2};
+}
+
+std::optional<std::string_view> match_frame_in_title(std::string_view title) {
+  // [a-zA-Z0-9_:]
+  auto is_name = [](char c) { return is_word(c) || c == ':'; };
+  // The leftmost match starts at the start of the first line ("." is not "\n") that has one;
+  // in it ".*" takes as much as it can: the last " in " followed by a name wins.
+  for (std::size_t line = 0; line <= title.size();) {
+    std::size_t newline = title.find('\n', line);
+    if (newline == std::string_view::npos) newline = title.size();
+    std::string_view text = title.substr(line, newline - line);
+    for (std::size_t at = text.rfind(" in "); at != std::string_view::npos;
+         at = at == 0 ? std::string_view::npos : text.rfind(" in ", at - 1)) {
+      std::size_t i = at + 4;
+      std::size_t name = i;
+      if (i < text.size() && text[i] == '<') {
+        // (?:<[a-zA-Z0-9_: ]+>)? is taken when it matches; leaving it out leaves "<", no name.
+        std::size_t close = run_end(text, i + 1, [&](char c) { return is_name(c) || c == ' '; });
+        if (close == i + 1 || close >= text.size() || text[close] != '>') continue;
+        name = close + 1;
+      }
+      std::size_t end = run_end(text, name, is_name);
+      if (end == name) continue;
+      return text.substr(i, end - i);
+    }
+    line = newline + 1;
+  }
+  return std::nullopt;
+}
+
+}  // namespace culprit::report::detail

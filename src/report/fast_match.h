@@ -1,0 +1,41 @@
+// Hand-written matchers for the few fixed patterns the parser tries on most lines of a report
+// (internal to src/report). RE2 pays ~2-7k instructions per search that extracts groups (its
+// backtracker, set up for each call); these patterns are simple enough to match by hand in tens.
+// Each one gives exactly what RE2 gives for its pattern (leftmost-first, Latin-1 bytes): the
+// patterns are written next to each matcher, and tests/unit/report_fast_match_test.cc compares
+// the two on the corpus's lines and on generated ones.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace culprit::report::detail {
+
+// The frame names a stack line gives (the captures of the frame-line pattern that matched).
+struct FrameNames {
+  std::array<std::string_view, 2> names;
+  std::size_t count = 0;
+};
+
+// The frame-line patterns the matcher below stands for, in order (macros not expanded): the
+// parser uses it only when the table's ConsoleRules::frame_lines are exactly these, and RE2
+// otherwise.
+inline constexpr std::array<std::string_view, 2> kFastFrameLines = {
+    "^ *(?:{PC} ){0,2}{FUNC}",
+    R"(^ *{PC} \(([a-zA-Z0-9_.]+)\) from {PC} \({FUNC})",
+};
+
+// The captures of the first of kFastFrameLines that matches `line` (searched as RE2 would:
+// "^" is the start of `line`); nullopt when none does.
+std::optional<FrameNames> match_frame_line(std::string_view line);
+
+// The pattern the matcher below stands for (title_frame in title.cc).
+inline constexpr std::string_view kFrameInTitle = R"(.* in ((?:<[a-zA-Z0-9_: ]+>)?[a-zA-Z0-9_:]+))";
+
+// Group 1 of kFrameInTitle's leftmost match in `title`; nullopt when it does not match.
+std::optional<std::string_view> match_frame_in_title(std::string_view title);
+
+}  // namespace culprit::report::detail

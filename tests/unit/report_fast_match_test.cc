@@ -1,0 +1,156 @@
+// The hand-written matchers of report/fast_match.h against RE2 on the patterns they stand for:
+// the same answer (match or not, and the same groups) on every line of the report corpus, on its
+// suffixes after each console prefix and space (the stack walk and the title read lines from
+// there), and on generated lines made of the patterns' pieces.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "report/fast_match.h"
+#include "report/oops_table.h"
+#include "report/regex_util.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using culprit::report::compile_pattern;
+using culprit::report::search;
+using culprit::report::detail::FrameNames;
+
+const fs::path kShared = CULPRIT_SHARED_DIR;
+
+std::string read_bytes(const fs::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream data;
+  data << file.rdbuf();
+  return std::move(data).str();
+}
+
+// Every line of the corpus (without its "\n"), and each of its suffixes that starts after a
+// space.
+std::vector<std::string> corpus_texts() {
+  std::vector<std::string> out;
+  for (const char* dir : {"testdata/linux/report", "testdata/all/report"}) {
+    if (!fs::is_directory(kShared / dir)) continue;
+    for (const auto& entry : fs::directory_iterator(kShared / dir)) {
+      std::string data = read_bytes(entry.path());
+      std::istringstream lines(data);
+      for (std::string line; std::getline(lines, line);) {
+        out.push_back(line);
+        for (std::size_t space = line.find(' '); space != std::string::npos;
+             space = line.find(' ', space + 1)) {
+          out.push_back(line.substr(space + 1));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// Lines made of the pieces the patterns are made of, at random (fixed seed).
+std::vector<std::string> generated_texts() {
+  static const char* const kPieces[] = {" ",          "  ",         "[<ffffffff8123abcd>]",
+                                        "[ffff0000]", "[<0x12ab>]", "[0x]",
+                                        "[<>]",       "[",          "]",
+                                        "<",          ">",          "(",
+                                        ")",          " from ",     ") from ",
+                                        " (",         "func",       "foo_bar9",
+                                        ".isra.0",    "+0x12/0x40", ".",
+                                        "+",          ":",          "::",
+                                        " in ",       "in",         "<T as Tr>",
+                                        "<a::b>",     "\n",         "\xff",
+                                        "x",          "0x",         "a9",
+                                        "_",          "WARNING in", "in in",
+                                        "\r",         "[<0xg>]",    "[<12>",
+                                        "[12]>]",     "-"};
+  std::mt19937 random(13);
+  std::vector<std::string> out;
+  for (int i = 0; i < 200000; ++i) {
+    std::string text;
+    for (int n = static_cast<int>(random() % 12); n >= 0; --n) {
+      text += kPieces[random() % std::size(kPieces)];
+    }
+    out.push_back(std::move(text));
+  }
+  return out;
+}
+
+const std::vector<std::string>& all_texts() {
+  static const std::vector<std::string> texts = [] {
+    std::vector<std::string> out = corpus_texts();
+    std::vector<std::string> generated = generated_texts();
+    out.insert(out.end(), generated.begin(), generated.end());
+    return out;
+  }();
+  return texts;
+}
+
+// What RE2 gives: the groups of the first pattern that matches, those that took part.
+std::optional<std::vector<std::string_view>> re2_frame_line(
+    const std::vector<std::unique_ptr<RE2>>& patterns, std::string_view line) {
+  for (const auto& pattern : patterns) {
+    auto groups = search(*pattern, line);
+    if (!groups) continue;
+    std::vector<std::string_view> names;
+    for (std::size_t i = 1; i < groups->size(); ++i) {
+      if ((*groups)[i]) names.push_back(*(*groups)[i]);
+    }
+    return names;
+  }
+  return std::nullopt;
+}
+
+TEST(ReportFastMatchTest, TableHasTheFrameLinesTheMatcherStandsFor) {
+  const auto& table = culprit::report::console_rules().frame_lines;
+  ASSERT_EQ(table.size(), culprit::report::detail::kFastFrameLines.size());
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    EXPECT_EQ(table[i], culprit::report::detail::kFastFrameLines[i]);
+  }
+}
+
+TEST(ReportFastMatchTest, FrameLinesAsRe2) {
+  std::vector<std::unique_ptr<RE2>> patterns;
+  for (std::string_view pattern : culprit::report::detail::kFastFrameLines) {
+    patterns.push_back(compile_pattern(pattern));
+  }
+  std::size_t matched = 0;
+  for (const std::string& text : all_texts()) {
+    auto expected = re2_frame_line(patterns, text);
+    std::optional<FrameNames> got = culprit::report::detail::match_frame_line(text);
+    ASSERT_EQ(got.has_value(), expected.has_value()) << text;
+    if (!got) continue;
+    ++matched;
+    std::vector<std::string_view> names(got->names.begin(), got->names.begin() + got->count);
+    ASSERT_EQ(names, *expected) << text;
+    // The same bytes, not only equal ones.
+    for (std::size_t i = 0; i < names.size(); ++i)
+      ASSERT_EQ(names[i].data(), (*expected)[i].data());
+  }
+  EXPECT_GT(matched, 10000u);
+}
+
+TEST(ReportFastMatchTest, FrameInTitleAsRe2) {
+  auto pattern = compile_pattern(culprit::report::detail::kFrameInTitle);
+  std::size_t matched = 0;
+  for (const std::string& text : all_texts()) {
+    auto groups = search(*pattern, text);
+    std::optional<std::string_view> expected;
+    if (groups && (*groups)[1]) expected = *(*groups)[1];
+    std::optional<std::string_view> got = culprit::report::detail::match_frame_in_title(text);
+    ASSERT_EQ(got.has_value(), expected.has_value()) << text;
+    if (!got) continue;
+    ++matched;
+    ASSERT_EQ(got->data(), expected->data()) << text;
+    ASSERT_EQ(got->size(), expected->size()) << text;
+  }
+  EXPECT_GT(matched, 10000u);
+}
+
+}  // namespace
