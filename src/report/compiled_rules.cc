@@ -121,11 +121,6 @@ const CompiledRules& compiled() {
     out->stall_anchors = compile_any(source.stall_anchors);
     out->console_prefix = compile_pattern(
         R"(^(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:.* login: )?(?:\<[0-9]+\>)?\[ *[0-9]+\.[0-9]+\](\[ *(?:C|T)[0-9]+\])? )");
-    out->task_context = compile_pattern(R"(\[ *T[0-9]+\])");
-    out->cpu_context = compile_pattern(R"(\[ *C[0-9]+\])");
-    // A console timestamp inside a title means two lines got merged.
-    out->corrupted_title = compile_pattern(R"(\[ *[0-9]+\.[0-9]+\])");
-    out->executor_comm = compile_pattern(R"( Comm: syz\.(\d+)\.(\d+) )");
     return out;
   }();
   return *rules;

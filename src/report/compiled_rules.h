@@ -64,10 +64,6 @@ struct CompiledRules {
   std::size_t line_hints_stack_base = 0;  // id of the first stack start in line_hints
   std::unique_ptr<RE2> stall_anchors;
   std::unique_ptr<RE2> console_prefix;
-  std::unique_ptr<RE2> task_context;
-  std::unique_ptr<RE2> cpu_context;
-  std::unique_ptr<RE2> corrupted_title;
-  std::unique_ptr<RE2> executor_comm;
   // Pattern ids: [0, kinds) are report headers, [info_base, flag_base) the info-with-stack
   // messages, then the log-wide markers: kPanicMarker, kConsoleHangup, the literals that
   // suppressions start with (their line must still match `suppressions`), and from

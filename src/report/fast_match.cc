@@ -43,7 +43,63 @@ std::optional<std::string_view> func_at(std::string_view text, std::size_t i) {
   return text.substr(i, end - i);
 }
 
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// Whether some "[" of `text` is followed by spaces and then what `rest` accepts; `rest` gets the
+// text after the spaces and says whether it matches there. (" *" takes every space: what
+// follows never starts with one.)
+template <typename Rest>
+bool any_bracket(std::string_view text, Rest rest) {
+  for (std::size_t open = text.find('['); open != std::string_view::npos;
+       open = text.find('[', open + 1)) {
+    std::size_t i = run_end(text, open + 1, [](char c) { return c == ' '; });
+    if (rest(text.substr(i))) return true;
+  }
+  return false;
+}
+
+// "<letter>[0-9]+\]" at the start of `text`.
+bool tag_rest(std::string_view text, char letter) {
+  if (text.empty() || text[0] != letter) return false;
+  std::size_t end = run_end(text, 1, is_digit);
+  return end > 1 && end < text.size() && text[end] == ']';
+}
+
 }  // namespace
+
+bool has_task_tag(std::string_view text) {
+  return any_bracket(text, [](std::string_view rest) { return tag_rest(rest, 'T'); });
+}
+
+bool has_cpu_tag(std::string_view text) {
+  return any_bracket(text, [](std::string_view rest) { return tag_rest(rest, 'C'); });
+}
+
+bool has_timestamp(std::string_view text) {
+  return any_bracket(text, [](std::string_view rest) {
+    std::size_t dot = run_end(rest, 0, is_digit);
+    if (dot == 0 || dot >= rest.size() || rest[dot] != '.') return false;
+    std::size_t end = run_end(rest, dot + 1, is_digit);
+    return end > dot + 1 && end < rest.size() && rest[end] == ']';
+  });
+}
+
+std::optional<std::array<std::string_view, 2>> match_executor_comm(std::string_view text) {
+  constexpr std::string_view kStart = " Comm: syz.";
+  for (std::size_t at = text.find(kStart); at != std::string_view::npos;
+       at = text.find(kStart, at + 1)) {
+    std::size_t proc = at + kStart.size();
+    std::size_t proc_end = run_end(text, proc, is_digit);
+    if (proc_end == proc || proc_end >= text.size() || text[proc_end] != '.') continue;
+    std::size_t id = proc_end + 1;
+    std::size_t id_end = run_end(text, id, is_digit);
+    if (id_end == id || id_end >= text.size() || text[id_end] != ' ') continue;
+    return std::array{text.substr(proc, proc_end - proc), text.substr(id, id_end - id)};
+  }
+  return std::nullopt;
+}
 
 std::optional<FrameNames> match_frame_line(std::string_view line) {
   const std::size_t indent = run_end(line, 0, [](char c) { return c == ' '; });

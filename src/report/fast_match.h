@@ -38,4 +38,19 @@ inline constexpr std::string_view kFrameInTitle = R"(.* in ((?:<[a-zA-Z0-9_: ]+>
 // Group 1 of kFrameInTitle's leftmost match in `title`; nullopt when it does not match.
 std::optional<std::string_view> match_frame_in_title(std::string_view title);
 
+// The patterns the matchers below stand for: a task's and a CPU's printk caller tag, a console
+// timestamp (in a title, the sign of merged lines), and the syzkaller executor's name.
+inline constexpr std::string_view kTaskTag = R"(\[ *T[0-9]+\])";
+inline constexpr std::string_view kCpuTag = R"(\[ *C[0-9]+\])";
+inline constexpr std::string_view kTimestamp = R"(\[ *[0-9]+\.[0-9]+\])";
+inline constexpr std::string_view kExecutorComm = R"( Comm: syz\.(\d+)\.(\d+) )";
+
+// Whether `text` holds a match of kTaskTag, kCpuTag, kTimestamp.
+bool has_task_tag(std::string_view text);
+bool has_cpu_tag(std::string_view text);
+bool has_timestamp(std::string_view text);
+
+// Groups 1 and 2 of kExecutorComm's leftmost match in `text`; nullopt when it does not match.
+std::optional<std::array<std::string_view, 2>> match_executor_comm(std::string_view text);
+
 }  // namespace culprit::report::detail

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/text.h"
@@ -62,11 +63,10 @@ struct CollectedReport {
 CollectedReport collect_report(const ConsoleLines& console, const ConsoleLine* first,
                                const ConsoleLine* oops_line, const ConsoleLine* last,
                                const OopsStart& oops, std::size_t next_report) {
-  const CompiledRules& rules = compiled();
   CollectedReport out;
   // Lines just before the oops often say what was going on; with task tags (printk caller info)
   // more of them are reliably from the same task.
-  std::size_t max_prefix = contains_match(rules.task_context.get(), oops.context.tag) ? 50 : 5;
+  std::size_t max_prefix = has_task_tag(oops.context.tag) ? 50 : 5;
   const std::uint64_t key = ConsoleLines::context_key(oops.context);
   {
     // Walk backwards over the lines before the oops line, keeping the nearest ones.
@@ -91,10 +91,15 @@ CollectedReport collect_report(const ConsoleLines& console, const ConsoleLine* f
   auto is_cpu_tag = [&](std::string_view tag) {
     if (cpu_tag_asked.data() == nullptr || tag != cpu_tag_asked) {
       cpu_tag_asked = tag.data() == nullptr ? std::string_view("", 0) : tag;
-      cpu_tag = contains_match(rules.cpu_context.get(), tag);
+      cpu_tag = has_cpu_tag(tag);
     }
     return cpu_tag;
   };
+  // The text is at most the lines' bytes (a report's few KiB, or the span's 256 KiB when its
+  // lines are other callers'): reserved up to a bound instead of grown by doubling.
+  constexpr std::size_t kMaxReserve = std::size_t{64} << 10;
+  if (oops_line != last)
+    out.text.reserve(std::min((last - 1)->end - oops_line->pos + 1, kMaxReserve));
   // KMSAN reports are shorter (no registers, no "Call Trace:").
   const std::size_t min_lines = contains(console.text(*oops_line), "BUG: KMSAN:") ? 16 : 22;
   for (const ConsoleLine* line = oops_line; line != last; ++line) {
@@ -131,12 +136,25 @@ CollectedReport collect_report(const ConsoleLines& console, const ConsoleLine* f
 // ---------------------------------------------------------------------------------------------
 // Titles.
 
+// Whether a frame is never blamed, whatever the report (CompiledRules::skip_frames). The answers
+// are kept per name: the same kernel functions are in most stacks (entry code, syscalls, locking,
+// allocators), and one search of the ~240 alternatives costs ~10 lookups. Per thread, as the
+// parser may run on several; dropped when many, so that the memory stays small.
+bool never_blamed(const std::string& frame) {
+  constexpr std::size_t kMaxKept = 4096;
+  thread_local std::unordered_map<std::string, bool> known;
+  if (auto it = known.find(frame); it != known.end()) return it->second;
+  if (known.size() >= kMaxKept) known.clear();
+  bool skip = contains_match(compiled().skip_frames.get(), frame);
+  known.emplace(frame, skip);
+  return skip;
+}
+
 // Adds a frame a stack line names, unless it is never blamed.
 void append_frame(std::vector<std::string>& frames, std::string_view name,
                   const CompiledStack& stack) {
   std::string frame = demangle_symbol(name);
-  if (!contains_match(compiled().skip_frames.get(), frame) &&
-      !contains_match(stack.skip.get(), frame)) {
+  if (!never_blamed(frame) && !contains_match(stack.skip.get(), frame)) {
     frames.push_back(std::move(frame));
   }
 }
@@ -437,20 +455,16 @@ Description describe(const LineHints& hints, std::size_t size, const CompiledKin
     // reports of the same bug from kernels that name entry points differently.
     const auto& prefixes = console_rules().strip_frame_prefixes;
     for (std::size_t variant = 0; variant <= prefixes.size(); ++variant) {
+      // A prefix that no frame starts with changes nothing: known before building anything.
+      auto strips = [&](const Frame& frame) {
+        return variant > 0 && frame.raw.starts_with(prefixes[variant - 1]);
+      };
+      if (variant > 0 && std::none_of(frames.begin(), frames.end(), strips)) continue;
       std::vector<std::string> variant_args = captures;
-      bool changed = variant == 0;
       for (const Frame& frame : frames) {
-        std::string name = frame.raw;
-        if (variant > 0) {
-          std::string_view prefix = prefixes[variant - 1];
-          if (name.compare(0, prefix.size(), prefix) == 0) {
-            name = name.substr(prefix.size());
-            changed = true;
-          }
-        }
-        variant_args.push_back(std::move(name));
+        variant_args.push_back(strips(frame) ? frame.raw.substr(prefixes[variant - 1].size())
+                                             : frame.raw);
       }
-      if (!changed) continue;
       std::string variant_title = fill_template(format.source->format, variant_args);
       if (variant_title != out.title) add_unique(out.alt_titles, variant_title);
       for (std::string_view alt : format.source->alt) {
@@ -479,7 +493,7 @@ std::string corruption_of(std::string_view title, const LineHints& hints,
                           const CompiledFormat* format) {
   const std::string_view report = hints.text();
   const CompiledRules& rules = compiled();
-  if (contains_match(rules.corrupted_title.get(), title)) return "title matches corrupted regexp";
+  if (has_timestamp(title)) return "title matches corrupted regexp";
   if (format == nullptr || format->source->no_stack_trace) return "";
   bool has_stack_trace = false;
   // Only the stack starts the hints found are searched for where.
@@ -522,11 +536,11 @@ std::string corruption_of(std::string_view title, const LineHints& hints,
 std::optional<ExecutorInfo> executor_of(std::string_view report) {
   // What the pattern starts with (found by its first letter: a space is everywhere).
   if (find_spaced(report, "Comm: syz.") == std::string_view::npos) return std::nullopt;
-  auto groups = search(*compiled().executor_comm, report);
+  auto groups = match_executor_comm(report);
   if (!groups) return std::nullopt;
   ExecutorInfo info;
-  std::string_view proc = *(*groups)[1];
-  std::string_view id = *(*groups)[2];
+  std::string_view proc = (*groups)[0];
+  std::string_view id = (*groups)[1];
   auto proc_result = std::from_chars(proc.data(), proc.data() + proc.size(), info.proc);
   auto id_result = std::from_chars(id.data(), id.data() + id.size(), info.id);
   if (proc_result.ec != std::errc() || id_result.ec != std::errc()) return std::nullopt;

@@ -56,20 +56,58 @@ std::vector<std::string> corpus_texts() {
 
 // Lines made of the pieces the patterns are made of, at random (fixed seed).
 std::vector<std::string> generated_texts() {
-  static const char* const kPieces[] = {" ",          "  ",         "[<ffffffff8123abcd>]",
-                                        "[ffff0000]", "[<0x12ab>]", "[0x]",
-                                        "[<>]",       "[",          "]",
-                                        "<",          ">",          "(",
-                                        ")",          " from ",     ") from ",
-                                        " (",         "func",       "foo_bar9",
-                                        ".isra.0",    "+0x12/0x40", ".",
-                                        "+",          ":",          "::",
-                                        " in ",       "in",         "<T as Tr>",
-                                        "<a::b>",     "\n",         "\xff",
-                                        "x",          "0x",         "a9",
-                                        "_",          "WARNING in", "in in",
-                                        "\r",         "[<0xg>]",    "[<12>",
-                                        "[12]>]",     "-"};
+  static const char* const kPieces[] = {" ",
+                                        "  ",
+                                        "[<ffffffff8123abcd>]",
+                                        "[ffff0000]",
+                                        "[<0x12ab>]",
+                                        "[0x]",
+                                        "[<>]",
+                                        "[",
+                                        "]",
+                                        "<",
+                                        ">",
+                                        "(",
+                                        ")",
+                                        " from ",
+                                        ") from ",
+                                        " (",
+                                        "func",
+                                        "foo_bar9",
+                                        ".isra.0",
+                                        "+0x12/0x40",
+                                        ".",
+                                        "+",
+                                        ":",
+                                        "::",
+                                        " in ",
+                                        "in",
+                                        "<T as Tr>",
+                                        "<a::b>",
+                                        "\n",
+                                        "\xff",
+                                        "x",
+                                        "0x",
+                                        "a9",
+                                        "_",
+                                        "WARNING in",
+                                        "in in",
+                                        "\r",
+                                        "[<0xg>]",
+                                        "[ T12]",
+                                        "[C3]",
+                                        "[  12.345]",
+                                        "[1.]",
+                                        "T",
+                                        "C",
+                                        "12",
+                                        " Comm: syz.",
+                                        "1.2 ",
+                                        "3",
+                                        "Comm: syz.4",
+                                        "[<12>",
+                                        "[12]>]",
+                                        "-"};
   std::mt19937 random(13);
   std::vector<std::string> out;
   for (int i = 0; i < 200000; ++i) {
@@ -151,6 +189,42 @@ TEST(ReportFastMatchTest, FrameInTitleAsRe2) {
     ASSERT_EQ(got->size(), expected->size()) << text;
   }
   EXPECT_GT(matched, 10000u);
+}
+
+// A matcher that says whether the text holds a match against RE2 on its pattern.
+void expect_contains_as_re2(std::string_view pattern, bool (*matcher)(std::string_view)) {
+  auto re = compile_pattern(pattern);
+  std::size_t matched = 0;
+  for (const std::string& text : all_texts()) {
+    bool expected = RE2::PartialMatch(text, *re);
+    ASSERT_EQ(matcher(text), expected) << pattern << " on " << text;
+    matched += expected ? 1 : 0;
+  }
+  EXPECT_GT(matched, 1000u) << pattern;
+}
+
+TEST(ReportFastMatchTest, TagsAndTimestampsAsRe2) {
+  using namespace culprit::report::detail;
+  expect_contains_as_re2(kTaskTag, has_task_tag);
+  expect_contains_as_re2(kCpuTag, has_cpu_tag);
+  expect_contains_as_re2(kTimestamp, has_timestamp);
+}
+
+TEST(ReportFastMatchTest, ExecutorCommAsRe2) {
+  auto pattern = compile_pattern(culprit::report::detail::kExecutorComm);
+  std::size_t matched = 0;
+  for (const std::string& text : all_texts()) {
+    auto groups = search(*pattern, text);
+    auto got = culprit::report::detail::match_executor_comm(text);
+    ASSERT_EQ(got.has_value(), groups.has_value()) << text;
+    if (!got) continue;
+    ++matched;
+    for (std::size_t i = 0; i < 2; ++i) {
+      ASSERT_EQ((*got)[i].data(), (*(*groups)[i + 1]).data()) << text;
+      ASSERT_EQ((*got)[i].size(), (*(*groups)[i + 1]).size()) << text;
+    }
+  }
+  EXPECT_GT(matched, 100u);
 }
 
 }  // namespace
