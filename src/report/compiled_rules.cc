@@ -119,8 +119,6 @@ const CompiledRules& compiled() {
     hints.insert(hints.end(), source.stack_starts.begin(), source.stack_starts.end());
     out->line_hints = std::make_unique<PatternPrefilter>(hints, PatternPrefilter::Scope::kLines);
     out->stall_anchors = compile_any(source.stall_anchors);
-    out->console_prefix = compile_pattern(
-        R"(^(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:.* login: )?(?:\<[0-9]+\>)?\[ *[0-9]+\.[0-9]+\](\[ *(?:C|T)[0-9]+\])? )");
     return out;
   }();
   return *rules;

@@ -63,7 +63,6 @@ struct CompiledRules {
   std::unique_ptr<PatternPrefilter> line_hints;
   std::size_t line_hints_stack_base = 0;  // id of the first stack start in line_hints
   std::unique_ptr<RE2> stall_anchors;
-  std::unique_ptr<RE2> console_prefix;
   // Pattern ids: [0, kinds) are report headers, [info_base, flag_base) the info-with-stack
   // messages, then the log-wide markers: kPanicMarker, kConsoleHangup, the literals that
   // suppressions start with (their line must still match `suppressions`), and from

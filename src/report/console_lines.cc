@@ -132,11 +132,39 @@ Context context_of(std::string_view line, bool has_login_prompt) {
     parse_plain_prefix(line, context);
     return context;
   }
-  auto groups = search(*compiled().console_prefix, line);
-  if (!groups) return {};
-  Context context{.timestamped = true};
-  if ((*groups)[1]) context.tag = *(*groups)[1];
-  return context;
+  return match_console_prefix(line).value_or(Context{});
+}
+
+std::optional<Context> match_console_prefix(std::string_view line) {
+  // The plain prefix at `base`, after the last " login: " that has one after it (".*" takes as
+  // much as it can, within base's line: "." is not "\n"), else right at `base`.
+  auto prefix_from = [&](std::size_t base) -> std::optional<Context> {
+    constexpr std::string_view kPrompt = " login: ";
+    std::size_t line_end = std::min(line.find('\n', base), line.size());
+    Context context;
+    if (line_end - base >= kPrompt.size()) {
+      for (std::size_t at = line.rfind(kPrompt, line_end - kPrompt.size());
+           at != std::string_view::npos && at >= base;
+           at = at == 0 ? std::string_view::npos : line.rfind(kPrompt, at - 1)) {
+        if (parse_plain_prefix(line.substr(at + kPrompt.size()), context) !=
+            std::string_view::npos) {
+          return context;
+        }
+      }
+    }
+    if (parse_plain_prefix(line.substr(base), context) != std::string_view::npos) return context;
+    return std::nullopt;
+  };
+  // "** N printk messages dropped ** " is taken when it is there and the rest matches after it.
+  constexpr std::string_view kDropped = " printk messages dropped ** ";
+  if (line.starts_with("** ")) {
+    std::size_t digits = 3;
+    while (digits < line.size() && line[digits] >= '0' && line[digits] <= '9') ++digits;
+    if (digits > 3 && line.substr(digits).starts_with(kDropped)) {
+      if (auto context = prefix_from(digits + kDropped.size())) return context;
+    }
+  }
+  return prefix_from(0);
 }
 
 std::pair<std::string_view, bool> strip_prefix(std::string_view line, const Context& context) {

@@ -101,6 +101,28 @@ std::optional<std::array<std::string_view, 2>> match_executor_comm(std::string_v
   return std::nullopt;
 }
 
+std::optional<std::string_view> match_file_reference(std::string_view line) {
+  // [a-zA-Z0-9_\-\./]: a path's bytes. A match's path is all path bytes and is followed by ":",
+  // which is none: it ends where its run of path bytes ends, and the leftmost match starts where
+  // the run starts. So the first run that ends in "<word byte>.c" or ".h", then ":" and a digit.
+  auto is_path = [](char c) { return is_word(c) || c == '-' || c == '.' || c == '/'; };
+  for (std::size_t start = 0; start < line.size();) {
+    if (!is_path(line[start])) {
+      ++start;
+      continue;
+    }
+    std::size_t end = run_end(line, start, is_path);
+    if (end - start >= 3 && line[end - 2] == '.' &&
+        (line[end - 1] == 'c' || line[end - 1] == 'h') &&
+        (is_word(line[end - 3]) || line[end - 3] == '-') && end + 1 < line.size() &&
+        line[end] == ':' && is_digit(line[end + 1])) {
+      return line.substr(start, end - start);
+    }
+    start = end;
+  }
+  return std::nullopt;
+}
+
 std::optional<FrameNames> match_frame_line(std::string_view line) {
   const std::size_t indent = run_end(line, 0, [](char c) { return c == ' '; });
   // ^ *(?:{PC} ){0,2}{FUNC}: the function name cannot start with "[", so with fewer PCs than

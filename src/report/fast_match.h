@@ -53,4 +53,11 @@ bool has_timestamp(std::string_view text);
 // Groups 1 and 2 of kExecutorComm's leftmost match in `text`; nullopt when it does not match.
 std::optional<std::array<std::string_view, 2>> match_executor_comm(std::string_view text);
 
+// A source file reference ("path/file.c:123") in a report line (guilty.cc).
+inline constexpr std::string_view kFileReference =
+    R"(([a-zA-Z0-9_\-\./]*[a-zA-Z0-9_\-]+\.(c|h)):[0-9]+)";
+
+// Group 1 of kFileReference's leftmost match in `line` (the path); nullopt when it does not match.
+std::optional<std::string_view> match_file_reference(std::string_view line);
+
 }  // namespace culprit::report::detail

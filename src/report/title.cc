@@ -213,7 +213,9 @@ std::string normalize_title(std::string_view title) {
 std::string crash_type(std::string_view title) {
   for (const auto& [type, prefixes] : type_rules()) {
     for (const std::string& prefix : prefixes) {
-      if (title.substr(0, prefix.size()) == prefix) return type;
+      // The first byte rules out most of the ~150 prefixes at the cost of one comparison.
+      if (!prefix.empty() && (title.empty() || title[0] != prefix[0])) continue;
+      if (title.starts_with(prefix)) return type;
     }
   }
   return "";

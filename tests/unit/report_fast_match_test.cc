@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "report/console_lines.h"
 #include "report/fast_match.h"
 #include "report/oops_table.h"
 #include "report/regex_util.h"
@@ -94,6 +95,23 @@ std::vector<std::string> generated_texts() {
                                         "in in",
                                         "\r",
                                         "[<0xg>]",
+                                        " login: ",
+                                        "syzkaller login: ",
+                                        "** 12 printk messages dropped ** ",
+                                        "<6>",
+                                        "[   12.345678][ T100] ",
+                                        "[ 1.2] ",
+                                        "/",
+                                        "a/b.c",
+                                        ".h",
+                                        "mm/slab.c:12",
+                                        "drivers/x-y.h:3",
+                                        "..c:1",
+                                        "/.c:",
+                                        "a.c:x",
+                                        "x-.c:1",
+                                        "_-.h:2",
+                                        "/-.c:3",
                                         "[ T12]",
                                         "[C3]",
                                         "[  12.345]",
@@ -225,6 +243,41 @@ TEST(ReportFastMatchTest, ExecutorCommAsRe2) {
     }
   }
   EXPECT_GT(matched, 100u);
+}
+
+TEST(ReportFastMatchTest, FileReferenceAsRe2) {
+  auto pattern = compile_pattern(culprit::report::detail::kFileReference);
+  std::size_t matched = 0;
+  for (const std::string& text : all_texts()) {
+    auto groups = search(*pattern, text);
+    auto got = culprit::report::detail::match_file_reference(text);
+    ASSERT_EQ(got.has_value(), groups.has_value()) << text;
+    if (!got) continue;
+    ++matched;
+    ASSERT_EQ(got->data(), (*(*groups)[1]).data()) << text;
+    ASSERT_EQ(got->size(), (*(*groups)[1]).size()) << text;
+  }
+  EXPECT_GT(matched, 1000u);
+}
+
+TEST(ReportFastMatchTest, ConsolePrefixAsRe2) {
+  auto pattern = compile_pattern(culprit::report::detail::kConsolePrefix);
+  std::size_t matched = 0;
+  for (const std::string& text : all_texts()) {
+    auto groups = search(*pattern, text);
+    auto got = culprit::report::detail::match_console_prefix(text);
+    ASSERT_EQ(got.has_value(), groups.has_value()) << text;
+    if (!got) continue;
+    ++matched;
+    ASSERT_TRUE(got->timestamped);
+    std::optional<std::string_view> tag = (*groups)[1];
+    ASSERT_EQ(got->tag.data() != nullptr, tag.has_value()) << text;
+    if (tag) {
+      ASSERT_EQ(got->tag.data(), tag->data()) << text;
+      ASSERT_EQ(got->tag.size(), tag->size()) << text;
+    }
+  }
+  EXPECT_GT(matched, 1000u);
 }
 
 }  // namespace
