@@ -61,18 +61,17 @@ std::size_t parse_plain_prefix(std::string_view line, Context& context) {
 // stack frame (" ? func").
 std::pair<std::string_view, bool> strip_from(std::string_view line, std::size_t body) {
   line = line.substr(body);
-  if (!contains(line, "<EOI>")) {
-    // "(\[<addr>\])? \? " anywhere: the address part is optional, so " ? " decides.
-    if (std::size_t mark = find_spaced(line, "? "); mark != std::string_view::npos) {
-      return {line.substr(mark + 2), true};
-    }
-    constexpr std::string_view kUnreliable = " (unreliable)";  // powerpc
-    if (line.size() >= kUnreliable.size() &&
-        line.substr(line.size() - kUnreliable.size()) == kUnreliable) {
-      return {line.substr(0, line.size() - kUnreliable.size()), true};
-    }
+  // "(\[<addr>\])? \? " anywhere: the address part is optional, so " ? " decides. Most lines
+  // have no "?" (one memchr), and "<EOI>" only matters for those that do.
+  constexpr std::string_view kUnreliable = " (unreliable)";  // powerpc
+  std::size_t mark =
+      line.find('?') == std::string_view::npos ? std::string_view::npos : find_spaced(line, "? ");
+  bool powerpc = mark == std::string_view::npos && line.ends_with(kUnreliable);
+  if ((mark == std::string_view::npos && !powerpc) || contains(line, "<EOI>")) {
+    return {line, false};
   }
-  return {line, false};
+  if (mark != std::string_view::npos) return {line.substr(mark + 2), true};
+  return {line.substr(0, line.size() - kUnreliable.size()), true};
 }
 
 // Markers looked for in every line, with the LineMarker each sets.

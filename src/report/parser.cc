@@ -203,6 +203,7 @@ class LineHints {
     // A "\r" at a line's end is not in the line (split_lines).
     const bool has_cr = text.find('\r') != std::string_view::npos;
     if (line_ends != nullptr && !has_cr) {
+      lines_.reserve(line_ends->size());
       std::size_t start = 0;
       for (std::size_t end : *line_ends) {
         lines_.push_back(text.substr(start, end - start));
