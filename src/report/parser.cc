@@ -600,6 +600,9 @@ CrashReport build_report(const ReportBounds& bounds, const LogFlags& flags) {
   for (std::string& alt : description.alt_titles) alt = normalize_title(alt);
   out.alt_titles = std::move(description.alt_titles);
   out.corrupted_reason = std::move(description.corrupted);
+  std::size_t report_size = report_text.size();
+  for (std::string_view line : prefix) report_size += line.size() + 1;
+  out.report.reserve(report_size);
   for (std::string_view line : prefix) {
     out.report += line;
     out.report += '\n';
