@@ -44,9 +44,6 @@ const CompiledRules& compiled() {
     auto* out = new CompiledRules;
     std::vector<std::string> literals;
     std::map<const StackSpec*, const CompiledStack*> stacks;
-    std::vector<std::string_view> hints = source.corrupted_lines;
-    out->line_hints_stack_base = hints.size();
-    hints.insert(hints.end(), source.stack_starts.begin(), source.stack_starts.end());
     for (const OopsKind& kind : source.kinds) {
       CompiledKind compiled_kind;
       compiled_kind.source = &kind;
@@ -68,7 +65,7 @@ const CompiledRules& compiled() {
       compiled_kind.not_oops = compile_any(kind.not_oops);
       std::vector<std::string_view> titles;
       for (const ReportFormat& format : kind.formats) titles.push_back(format.title);
-      compiled_kind.titles = std::make_unique<PatternPrefilter>(titles, hints);
+      compiled_kind.titles = std::make_unique<PatternPrefilter>(titles);
       out->kinds.push_back(std::move(compiled_kind));
       literals.emplace_back(kind.header);
     }
@@ -117,6 +114,10 @@ const CompiledRules& compiled() {
                                        kFastFrameLines.begin(), kFastFrameLines.end());
     out->skip_frames = compile_any(source.skip_frames);
     out->corrupted_lines = compile_any(source.corrupted_lines);
+    std::vector<std::string_view> hints = source.corrupted_lines;
+    out->line_hints_stack_base = hints.size();
+    hints.insert(hints.end(), source.stack_starts.begin(), source.stack_starts.end());
+    out->line_hints = std::make_unique<PatternPrefilter>(hints, PatternPrefilter::Scope::kLines);
     out->stall_anchors = compile_any(source.stall_anchors);
     return out;
   }();

@@ -41,10 +41,7 @@ struct CompiledKind {
   const OopsKind* source = nullptr;
   std::vector<CompiledFormat> formats;
   std::unique_ptr<RE2> not_oops;
-  // Every format's title pattern in format order (searched in a report's text), then the line
-  // hints (CompiledRules::line_hints_stack_base; searched in each of its lines): one pass over a
-  // report's text finds both (see LineHints in parser.cc).
-  std::unique_ptr<PatternPrefilter> titles;
+  std::unique_ptr<PatternPrefilter> titles;  // every format's title pattern, in format order
 };
 
 struct CompiledRules {
@@ -61,9 +58,10 @@ struct CompiledRules {
   bool fast_frame_lines = false;
   std::unique_ptr<RE2> skip_frames;  // frames never blamed, whatever the report
   std::unique_ptr<RE2> corrupted_lines;
-  // The line hints: the corrupted-line patterns, then the stack starts, searched in every line of
-  // a report at once (in each kind's `titles` database): which lines may be one.
-  std::size_t line_hints_stack_base = 0;  // index of the first stack start in the line hints
+  // The corrupted-line patterns, then the stack starts, searched in every line of a report at
+  // once: which lines may be one (see LineHints in parser.cc).
+  std::unique_ptr<PatternPrefilter> line_hints;
+  std::size_t line_hints_stack_base = 0;  // id of the first stack start in line_hints
   std::unique_ptr<RE2> stall_anchors;
   // Pattern ids: [0, kinds) are report headers, [info_base, flag_base) the info-with-stack
   // messages, then the log-wide markers: kPanicMarker, kConsoleHangup, the literals that

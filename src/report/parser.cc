@@ -190,19 +190,16 @@ std::optional<FrameNames> first_frame_line(std::string_view line) {
   return std::nullopt;
 }
 
-// The lines of a report's text, which of them may be a corrupted frame or start a stack trace,
-// and which title patterns of its kind may match in its first `title_size` bytes: one Hyperscan
-// pass over the text (prefilter mode) finds them, so that only those are searched with RE2 as
-// the title search, the stack walk and the stack-trace check read the text.
+// The lines of a report's text, and which of them may be a corrupted frame or start a stack
+// trace: one Hyperscan pass over the text (prefilter mode) finds them, so that only those are
+// searched with RE2 as the stack walk and the stack-trace check read the text line by line.
 class LineHints {
  public:
   enum Hint : std::uint8_t { kCorrupted = 1, kStackStart = 2 };
 
   // `line_ends`: where each line of `text` ends, when known (else the text is split here).
-  // `title_size` ends a line (or the text).
-  LineHints(std::string_view text, const CompiledKind& kind, std::size_t title_size,
-            const std::vector<std::size_t>* line_ends = nullptr)
-      : text_(text), title_size_(title_size) {
+  explicit LineHints(std::string_view text, const std::vector<std::size_t>* line_ends = nullptr)
+      : text_(text) {
     // A "\r" at a line's end is not in the line (split_lines).
     const bool has_cr = text.find('\r') != std::string_view::npos;
     if (line_ends != nullptr && !has_cr) {
@@ -218,40 +215,25 @@ class LineHints {
     hints_.assign(lines_.size(), 0);
     const CompiledRules& rules = compiled();
     occurs_.assign(rules.stack_starts.size(), false);
-    const std::size_t formats = kind.formats.size();
-    titles_.assign(formats, false);
-    bool searched = kind.titles->for_each_match(text, [&](unsigned id, std::size_t end) {
-      if (id < formats) {
-        // Its first match (the one reported) ends in the title's bytes, or none does. (The
-        // bytes after them cannot undo a match in them: the title patterns end with no
-        // look-ahead but "$" after a "\n", which the title's last line end satisfies anyway.)
-        if (end <= title_size) titles_[id] = true;
-        return;
-      }
-      // A "\r" before a "\n" is not in the line the patterns see, but would stop a "$" there.
-      if (has_cr) return;
-      // A match that ends on a "\n" is in no line.
-      std::size_t line = line_before(end - 1);
-      if (end == 0 || !inside(line, end - 1)) return;
-      std::size_t hint = id - formats;
-      if (hint < rules.line_hints_stack_base) {
-        hints_[line] |= kCorrupted;
-      } else {
-        hints_[line] |= kStackStart;
-        occurs_[hint - rules.line_hints_stack_base] = true;
-      }
-    });
-    if (!searched) titles_.assign(formats, true);
-    if (!searched || has_cr) {
+    // A "\r" before a "\n" is not in the line the patterns see, but would stop a "$" there.
+    bool searched =
+        !has_cr && rules.line_hints->for_each_match(text, [&](unsigned id, std::size_t end) {
+          // A match that ends on a "\n" is in no line.
+          std::size_t line = line_before(end - 1);
+          if (end == 0 || !inside(line, end - 1)) return;
+          if (id < rules.line_hints_stack_base) {
+            hints_[line] |= kCorrupted;
+          } else {
+            hints_[line] |= kStackStart;
+            occurs_[id - rules.line_hints_stack_base] = true;
+          }
+        });
+    if (!searched) {
       hints_.assign(lines_.size(), kCorrupted | kStackStart);
       occurs_.assign(rules.stack_starts.size(), true);
     }
   }
 
-  // The bytes of the text the title comes from, and whether title pattern i (format order) may
-  // match in them (false: it does not).
-  std::size_t title_size() const { return title_size_; }
-  bool title_may_match(std::size_t i) const { return titles_[i]; }
   std::string_view text() const { return text_; }
   const std::vector<std::string_view>& lines() const { return lines_; }
   // Whether line i may be of the kind (false: it is not).
@@ -278,11 +260,9 @@ class LineHints {
 
  private:
   std::string_view text_;
-  std::size_t title_size_ = 0;
   std::vector<std::string_view> lines_;
   std::vector<std::uint8_t> hints_;
   std::vector<bool> occurs_;
-  std::vector<bool> titles_;
 };
 
 // Walks the report following `parts` from text offset `from` (where the title matched); returns
@@ -428,15 +408,16 @@ void add_unique(std::vector<std::string>& list, std::string value) {
   if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(std::move(value));
 }
 
-// The title of the report in the first hints.title_size() bytes of the hints' text.
-Description describe(const LineHints& hints, const CompiledKind& kind) {
-  const std::string_view text = hints.text().substr(0, hints.title_size());
+// The title of the report in the first `size` bytes of the hints' text (whole lines).
+Description describe(const LineHints& hints, std::size_t size, const CompiledKind& kind) {
+  const std::string_view text = hints.text().substr(0, size);
   Description out;
   std::size_t start = text.size();
   bool matched_title = false;
-  // Only the title patterns that may occur at all are searched for where.
+  // Which title patterns occur at all, in one pass; only those are searched for where.
+  std::vector<bool> occurs = kind.titles->may_occur(text);
   for (std::size_t index = 0; index < kind.formats.size(); ++index) {
-    if (!hints.title_may_match(index)) continue;
+    if (!occurs[index]) continue;
     const CompiledFormat& format = kind.formats[index];
     auto groups = search(*format.title, text);
     if (!groups) continue;
@@ -585,16 +566,15 @@ CrashReport build_report(const ReportBounds& bounds, const LogFlags& flags) {
   out.end = bounds.end;
   std::vector<std::string_view> prefix = std::move(collected.prefix);
   std::string report_text = std::move(collected.text);
-  auto hints = std::make_unique<LineHints>(report_text, *oops.kind, collected.report_end,
-                                           &collected.line_ends);
-  Description description = describe(*hints, *oops.kind);
+  auto hints = std::make_unique<LineHints>(report_text, &collected.line_ends);
+  Description description = describe(*hints, collected.report_end, *oops.kind);
   if (description.title.empty()) {
     // The header was hidden in what looked like a console prefix: retry on the raw lines.
     prefix.clear();
     std::size_t raw_end = std::max(start, std::min(bounds.end - bounds.base, log.size()));
     report_text = std::string(log.substr(start, raw_end - start));
-    hints = std::make_unique<LineHints>(report_text, *oops.kind, report_text.size());
-    description = describe(*hints, *oops.kind);
+    hints = std::make_unique<LineHints>(report_text);
+    description = describe(*hints, report_text.size(), *oops.kind);
   }
   out.title = normalize_title(description.title);
   for (std::string& alt : description.alt_titles) alt = normalize_title(alt);

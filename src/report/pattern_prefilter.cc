@@ -26,18 +26,8 @@ int forward_match(unsigned int id, unsigned long long /*from*/, unsigned long lo
 }  // namespace
 
 PatternPrefilter::PatternPrefilter(const std::vector<std::string_view>& patterns, Scope scope)
-    : serial_(new_database_serial()) {
+    : scope_(scope), serial_(new_database_serial()) {
   for (std::string_view pattern : patterns) patterns_.push_back(expand_macros(pattern));
-  scopes_.assign(patterns_.size(), scope);
-}
-
-PatternPrefilter::PatternPrefilter(const std::vector<std::string_view>& text_patterns,
-                                   const std::vector<std::string_view>& line_patterns)
-    : serial_(new_database_serial()) {
-  for (std::string_view pattern : text_patterns) patterns_.push_back(expand_macros(pattern));
-  scopes_.assign(patterns_.size(), Scope::kText);
-  for (std::string_view pattern : line_patterns) patterns_.push_back(expand_macros(pattern));
-  scopes_.resize(patterns_.size(), Scope::kLines);
 }
 
 void PatternPrefilter::build() const {
@@ -48,7 +38,7 @@ void PatternPrefilter::build() const {
   for (unsigned i = 0; i < patterns_.size(); ++i) {
     expressions.push_back(patterns_[i].c_str());
     // Where in the lines: every match end, "^" after each "\n" ("." never matches it, as in RE2).
-    flags.push_back(scopes_[i] == Scope::kLines
+    flags.push_back(scope_ == Scope::kLines
                         ? HS_FLAG_PREFILTER | HS_FLAG_MULTILINE | HS_FLAG_ALLOWEMPTY
                         : HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY);
     ids.push_back(i);

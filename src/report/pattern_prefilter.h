@@ -24,10 +24,6 @@ class PatternPrefilter {
   // database is built on first use (a console meets few kinds of report).
   explicit PatternPrefilter(const std::vector<std::string_view>& patterns,
                             Scope scope = Scope::kText);
-  // Patterns of both scopes in one database (one pass finds both): `text_patterns` have the ids
-  // from 0, `line_patterns` the ids after them.
-  PatternPrefilter(const std::vector<std::string_view>& text_patterns,
-                   const std::vector<std::string_view>& line_patterns);
   ~PatternPrefilter();
   PatternPrefilter(const PatternPrefilter&) = delete;
   PatternPrefilter& operator=(const PatternPrefilter&) = delete;
@@ -35,9 +31,9 @@ class PatternPrefilter {
   // Element i: pattern i may occur in `text`. All true when Hyperscan could not take the patterns.
   std::vector<bool> may_occur(std::string_view text) const;
 
-  // Calls on_match(i, end) for every offset `end` of `text` where a match of pattern i may end
-  // (the first one only for a pattern of Scope::kText); returns false (calling nothing) when
-  // Hyperscan could not take the patterns, and then any pattern may match anywhere.
+  // Calls on_match(i, end) for every offset `end` of `text` where a match of pattern i may end;
+  // returns false (calling nothing) when Hyperscan could not take the patterns, and then any
+  // pattern may match anywhere.
   bool for_each_match(std::string_view text,
                       const std::function<void(unsigned id, std::size_t end)>& on_match) const;
 
@@ -45,7 +41,7 @@ class PatternPrefilter {
   void build() const;
 
   std::vector<std::string> patterns_;  // macros expanded
-  std::vector<Scope> scopes_;          // each pattern's
+  Scope scope_;
   mutable std::once_flag built_;
   mutable hs_database_t* database_ = nullptr;
   std::uint64_t serial_ = 0;
