@@ -15,12 +15,25 @@ namespace {
 // Shorter literal prefixes would find too many lines to confirm.
 constexpr std::size_t kMinSuppressionPrefix = 5;
 
-std::vector<std::unique_ptr<RE2>> compile_parts(const std::vector<std::string_view>& parts,
-                                                std::string_view flags = "") {
+std::vector<std::unique_ptr<RE2>> compile_parts(const std::vector<std::string_view>& parts) {
   std::vector<std::unique_ptr<RE2>> out;
   for (std::string_view part : parts) {
-    out.push_back(part == kStackFrames ? nullptr
-                                       : compile_pattern(std::string(flags) + std::string(part)));
+    out.push_back(part == kStackFrames ? nullptr : compile_pattern(part));
+  }
+  return out;
+}
+
+std::vector<PartFinder> compile_finders(const std::vector<std::string_view>& parts) {
+  std::vector<PartFinder> out;
+  for (std::string_view part : parts) {
+    PartFinder finder;
+    if (part != kStackFrames) {
+      finder.in_lines = compile_pattern("(?m)" + std::string(part));
+      if (auto literals = literal_alternatives(expand_macros(part))) {
+        finder.literals = std::move(*literals);
+      }
+    }
+    out.push_back(std::move(finder));
   }
   return out;
 }
@@ -29,14 +42,28 @@ std::unique_ptr<CompiledStack> compile_stack(const StackSpec& spec) {
   auto stack = std::make_unique<CompiledStack>();
   stack->parts = compile_parts(spec.parts);
   stack->fallback_parts = compile_parts(spec.fallback_parts);
-  stack->parts_in_lines = compile_parts(spec.parts, "(?m)");
-  stack->fallback_parts_in_lines = compile_parts(spec.fallback_parts, "(?m)");
+  stack->parts_in_lines = compile_finders(spec.parts);
+  stack->fallback_parts_in_lines = compile_finders(spec.fallback_parts);
   stack->skip = compile_any(spec.skip);
   stack->pick = spec.pick;
   return stack;
 }
 
 }  // namespace
+
+std::size_t PartFinder::find(std::string_view text) const {
+  if (!literals.empty()) {
+    std::size_t first = std::string_view::npos;
+    for (const std::string& literal : literals) first = std::min(first, text.find(literal));
+    return first;
+  }
+  re2::StringPiece match;
+  if (!in_lines->Match(re2::StringPiece(text.data(), text.size()), 0, text.size(), RE2::UNANCHORED,
+                       &match, 1)) {
+    return std::string_view::npos;
+  }
+  return static_cast<std::size_t>(match.data() - text.data());
+}
 
 const CompiledRules& compiled() {
   static const CompiledRules* rules = [] {

@@ -6,6 +6,7 @@
 #include <re2/re2.h>
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -15,15 +16,27 @@
 
 namespace culprit::report::detail {
 
+// Where a stack part's leftmost match in the rest of a report's text starts.
+struct PartFinder {
+  // The part in multi-line mode ("^" and "$" at every line; a class such as [^k] may still match
+  // across a "\n"); nullptr for kStackFrames.
+  std::unique_ptr<RE2> in_lines;
+  // When the part only matches these strings (kCallTrace): they are looked for with find(),
+  // which skips to the bytes equal to their first, where RE2's DFA reads every byte.
+  std::vector<std::string> literals;
+
+  // The offset in `text` where the leftmost match starts; npos when there is none.
+  std::size_t find(std::string_view text) const;
+};
+
 struct CompiledStack {
   // nullptr stands for kStackFrames.
   std::vector<std::unique_ptr<RE2>> parts;
   std::vector<std::unique_ptr<RE2>> fallback_parts;
-  // The same in multi-line mode ("^" and "$" at every line), to find the next line a part may be
-  // on with one search of the text rather than one per line; a line found must still match the
-  // part alone (a class such as [^k] may match across a "\n").
-  std::vector<std::unique_ptr<RE2>> parts_in_lines;
-  std::vector<std::unique_ptr<RE2>> fallback_parts_in_lines;
+  // The same as finders of the next line a part may be on, with one search of the text rather
+  // than one per line; a line found must still match the part alone.
+  std::vector<PartFinder> parts_in_lines;
+  std::vector<PartFinder> fallback_parts_in_lines;
   // Frames never blamed in this format's stacks, on top of CompiledRules::skip_frames (one
   // pattern shared by every stack: its DFA, which is large, is built and kept warm once).
   std::unique_ptr<RE2> skip;

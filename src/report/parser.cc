@@ -271,8 +271,8 @@ class LineHints {
 // line by line, a corrupted line or a stack start searched for only where the hints say.
 std::pair<std::vector<Frame>, bool> extract_frames_with(
     const CompiledStack& stack, const std::vector<std::unique_ptr<RE2>>& parts,
-    const std::vector<std::unique_ptr<RE2>>& parts_in_lines, const LineHints& hints,
-    std::size_t from, std::size_t text_end) {
+    const std::vector<PartFinder>& parts_in_lines, const LineHints& hints, std::size_t from,
+    std::size_t text_end) {
   const CompiledRules& rules = compiled();
   const std::vector<std::string_view>& all_lines = hints.lines();
   // The walk reads the lines of the text's first `text_end` bytes (whole lines) from `from` on:
@@ -299,13 +299,10 @@ std::pair<std::vector<Frame>, bool> extract_frames_with(
     if (i == 0 || i >= count) return std::min(i, count);
     std::size_t offset = hints.offset_of(base + i);
     std::string_view rest = hints.text().substr(offset, text_end - offset);
-    re2::StringPiece match;
-    if (!parts_in_lines[part]->Match(re2::StringPiece(rest.data(), rest.size()), 0, rest.size(),
-                                     RE2::UNANCHORED, &match, 1)) {
-      return count;
-    }
+    std::size_t found = parts_in_lines[part].find(rest);
+    if (found == std::string_view::npos) return count;
     // A match that starts on a line end is checked on the line after it.
-    std::size_t at = offset + static_cast<std::size_t>(match.data() - rest.data());
+    std::size_t at = offset + found;
     std::size_t line = hints.line_before(at);
     if (!hints.inside(line, at)) ++line;
     return std::min(line - base, count);

@@ -23,6 +23,13 @@ std::unique_ptr<RE2> compile_pattern(std::string_view pattern);
 // makes optional.
 std::string literal_prefix(std::string_view pattern);
 
+// The strings `pattern` (macros expanded) matches when it is only literals, escaped punctuation
+// and groups of alternatives ("(?:Call (?:T|t)race:)|(?:Backtrace:)" gives "Call Trace:",
+// "Call trace:", "Backtrace:"); nullopt for any other pattern, or for one with more than
+// `max_count` strings.
+std::optional<std::vector<std::string>> literal_alternatives(std::string_view pattern,
+                                                             std::size_t max_count = 16);
+
 // One alternation of all `patterns` ("matches any of them"); nullptr when the list is empty.
 std::unique_ptr<RE2> compile_any(const std::vector<std::string_view>& patterns);
 

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "report/compiled_rules.h"
 #include "report/console_lines.h"
 #include "report/fast_match.h"
 #include "report/oops_table.h"
@@ -278,6 +279,47 @@ TEST(ReportFastMatchTest, ConsolePrefixAsRe2) {
     }
   }
   EXPECT_GT(matched, 1000u);
+}
+
+TEST(ReportFastMatchTest, LiteralAlternatives) {
+  using culprit::report::literal_alternatives;
+  EXPECT_EQ(literal_alternatives(R"((?:Call (?:T|t)race:)|(?:Backtrace:))"),
+            (std::vector<std::string>{"Call Trace:", "Call trace:", "Backtrace:"}));
+  EXPECT_EQ(literal_alternatives(R"(a\.b(c|d))"), (std::vector<std::string>{"a.bc", "a.bd"}));
+  EXPECT_EQ(literal_alternatives("a.b"), std::nullopt);
+  EXPECT_EQ(literal_alternatives("ab?"), std::nullopt);
+  EXPECT_EQ(literal_alternatives(R"(a\d)"), std::nullopt);
+  EXPECT_EQ(literal_alternatives("(a|b"), std::nullopt);
+  EXPECT_EQ(literal_alternatives("(a|b)(c|d)(e|f)", 4), std::nullopt);
+}
+
+// The stack parts found by their literals start where RE2 finds them, in every case file.
+TEST(ReportFastMatchTest, StackPartLiteralsAsRe2) {
+  std::vector<std::string> texts;
+  for (const char* dir : {"testdata/linux/report", "testdata/all/report"}) {
+    if (!fs::is_directory(kShared / dir)) continue;
+    for (const auto& entry : fs::directory_iterator(kShared / dir)) {
+      texts.push_back(read_bytes(entry.path()));
+    }
+  }
+  std::size_t finders = 0;
+  for (const auto& stack : culprit::report::detail::compiled().stacks) {
+    for (const auto* list : {&stack->parts_in_lines, &stack->fallback_parts_in_lines}) {
+      for (const culprit::report::detail::PartFinder& finder : *list) {
+        if (finder.literals.empty()) continue;
+        ++finders;
+        for (const std::string& text : texts) {
+          re2::StringPiece match;
+          std::size_t expected = std::string_view::npos;
+          if (finder.in_lines->Match(text, 0, text.size(), RE2::UNANCHORED, &match, 1)) {
+            expected = static_cast<std::size_t>(match.data() - text.data());
+          }
+          ASSERT_EQ(finder.find(text), expected) << finder.in_lines->pattern();
+        }
+      }
+    }
+  }
+  EXPECT_GT(finders, 0u);
 }
 
 }  // namespace
