@@ -177,9 +177,22 @@ const std::vector<std::pair<std::string, std::vector<std::string>>>& type_rules(
   return rules;
 }
 
+// Whether any rewrite of dynamic_parts() may apply: every one needs a digit but the address
+// pattern, which needs six hexadecimal digits in a row (most titles have neither).
+bool may_rewrite(std::string_view title) {
+  std::size_t hex_run = 0;
+  for (char c : title) {
+    if (c >= '0' && c <= '9') return true;
+    hex_run = c >= 'a' && c <= 'f' ? hex_run + 1 : 0;
+    if (hex_run == 6) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string normalize_title(std::string_view title) {
+  if (!may_rewrite(title)) return sanitize(title);
   const Rewrites& rewrites = dynamic_parts();
   std::string text(title);
   // Which rewrites apply to the title as it is now: looked for again once one changed it (all
