@@ -62,6 +62,7 @@ const Rewrites& dynamic_parts() {
 std::string sanitize(std::string_view title) {
   constexpr std::size_t kMaxTitle = 120;
   std::string out;
+  out.reserve(std::min(title.size(), kMaxTitle));
   char previous = ' ';
   for (std::size_t i = 0; i < title.size() && i < kMaxTitle; ++i) {
     auto c = static_cast<unsigned char>(title[i]);
