@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -18,6 +17,7 @@
 #include "report/fast_match.h"
 #include "report/oops_table.h"
 #include "report/regex_util.h"
+#include "support/test_support.h"
 
 namespace {
 
@@ -28,28 +28,32 @@ using culprit::report::detail::FrameNames;
 
 const fs::path kShared = CULPRIT_SHARED_DIR;
 
-std::string read_bytes(const fs::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream data;
-  data << file.rdbuf();
-  return std::move(data).str();
+// Every case file of the report corpus, whole.
+const std::vector<std::string>& corpus_files() {
+  static const std::vector<std::string> files = [] {
+    std::vector<std::string> out;
+    for (const char* dir : {"testdata/linux/report", "testdata/all/report"}) {
+      if (!fs::is_directory(kShared / dir)) continue;
+      for (const auto& entry : fs::directory_iterator(kShared / dir)) {
+        out.push_back(culprit::testing::read_file(entry.path()));
+      }
+    }
+    return out;
+  }();
+  return files;
 }
 
 // Every line of the corpus (without its "\n"), and each of its suffixes that starts after a
 // space.
 std::vector<std::string> corpus_texts() {
   std::vector<std::string> out;
-  for (const char* dir : {"testdata/linux/report", "testdata/all/report"}) {
-    if (!fs::is_directory(kShared / dir)) continue;
-    for (const auto& entry : fs::directory_iterator(kShared / dir)) {
-      std::string data = read_bytes(entry.path());
-      std::istringstream lines(data);
-      for (std::string line; std::getline(lines, line);) {
-        out.push_back(line);
-        for (std::size_t space = line.find(' '); space != std::string::npos;
-             space = line.find(' ', space + 1)) {
-          out.push_back(line.substr(space + 1));
-        }
+  for (const std::string& data : corpus_files()) {
+    std::istringstream lines(data);
+    for (std::string line; std::getline(lines, line);) {
+      out.push_back(line);
+      for (std::size_t space = line.find(' '); space != std::string::npos;
+           space = line.find(' ', space + 1)) {
+        out.push_back(line.substr(space + 1));
       }
     }
   }
@@ -193,21 +197,30 @@ TEST(ReportFastMatchTest, FrameLinesAsRe2) {
   EXPECT_GT(matched, 10000u);
 }
 
-TEST(ReportFastMatchTest, FrameInTitleAsRe2) {
-  auto pattern = compile_pattern(culprit::report::detail::kFrameInTitle);
+// A matcher that gives group 1 of its pattern's leftmost match against RE2 on its pattern: the
+// same bytes (not only equal ones), at least `min_matched` times.
+void expect_group_as_re2(std::string_view pattern,
+                         std::optional<std::string_view> (*matcher)(std::string_view),
+                         std::size_t min_matched) {
+  auto re = compile_pattern(pattern);
   std::size_t matched = 0;
   for (const std::string& text : all_texts()) {
-    auto groups = search(*pattern, text);
+    auto groups = search(*re, text);
     std::optional<std::string_view> expected;
     if (groups && (*groups)[1]) expected = *(*groups)[1];
-    std::optional<std::string_view> got = culprit::report::detail::match_frame_in_title(text);
-    ASSERT_EQ(got.has_value(), expected.has_value()) << text;
+    std::optional<std::string_view> got = matcher(text);
+    ASSERT_EQ(got.has_value(), expected.has_value()) << pattern << " on " << text;
     if (!got) continue;
     ++matched;
-    ASSERT_EQ(got->data(), expected->data()) << text;
-    ASSERT_EQ(got->size(), expected->size()) << text;
+    ASSERT_EQ(got->data(), expected->data()) << pattern << " on " << text;
+    ASSERT_EQ(got->size(), expected->size()) << pattern << " on " << text;
   }
-  EXPECT_GT(matched, 10000u);
+  EXPECT_GT(matched, min_matched) << pattern;
+}
+
+TEST(ReportFastMatchTest, FrameInTitleAsRe2) {
+  expect_group_as_re2(culprit::report::detail::kFrameInTitle,
+                      culprit::report::detail::match_frame_in_title, 10000);
 }
 
 // A matcher that says whether the text holds a match against RE2 on its pattern.
@@ -247,18 +260,8 @@ TEST(ReportFastMatchTest, ExecutorCommAsRe2) {
 }
 
 TEST(ReportFastMatchTest, FileReferenceAsRe2) {
-  auto pattern = compile_pattern(culprit::report::detail::kFileReference);
-  std::size_t matched = 0;
-  for (const std::string& text : all_texts()) {
-    auto groups = search(*pattern, text);
-    auto got = culprit::report::detail::match_file_reference(text);
-    ASSERT_EQ(got.has_value(), groups.has_value()) << text;
-    if (!got) continue;
-    ++matched;
-    ASSERT_EQ(got->data(), (*(*groups)[1]).data()) << text;
-    ASSERT_EQ(got->size(), (*(*groups)[1]).size()) << text;
-  }
-  EXPECT_GT(matched, 1000u);
+  expect_group_as_re2(culprit::report::detail::kFileReference,
+                      culprit::report::detail::match_file_reference, 1000);
 }
 
 TEST(ReportFastMatchTest, ConsolePrefixAsRe2) {
@@ -295,13 +298,7 @@ TEST(ReportFastMatchTest, LiteralAlternatives) {
 
 // The stack parts found by their literals start where RE2 finds them, in every case file.
 TEST(ReportFastMatchTest, StackPartLiteralsAsRe2) {
-  std::vector<std::string> texts;
-  for (const char* dir : {"testdata/linux/report", "testdata/all/report"}) {
-    if (!fs::is_directory(kShared / dir)) continue;
-    for (const auto& entry : fs::directory_iterator(kShared / dir)) {
-      texts.push_back(read_bytes(entry.path()));
-    }
-  }
+  const std::vector<std::string>& texts = corpus_files();
   std::size_t finders = 0;
   for (const auto& stack : culprit::report::detail::compiled().stacks) {
     for (const auto* list : {&stack->parts_in_lines, &stack->fallback_parts_in_lines}) {
