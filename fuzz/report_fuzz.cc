@@ -89,12 +89,12 @@ void check_fast_matchers(std::string_view log) {
   // The first lines, at most 512 bytes of each, from their start and after each of their first
   // spaces (where the stack walk and the title search read them from).
   std::size_t start = 0;
-  for (int lines = 0; lines < 64 && start < log.size(); ++lines) {
+  for (int lines = 0; lines < 32 && start < log.size(); ++lines) {
     std::size_t end = std::min(log.find('\n', start), log.size());
     std::string_view line = log.substr(start, std::min<std::size_t>(end - start, 512));
     start = end + 1;
     std::size_t from = 0;
-    for (int suffixes = 0; suffixes < 16; ++suffixes) {
+    for (int suffixes = 0; suffixes < 4; ++suffixes) {
       check(line.substr(from));
       std::size_t space = line.find(' ', from);
       if (space == std::string_view::npos) break;
