@@ -92,7 +92,7 @@ const CompiledRules& compiled() {
       compiled_kind.not_oops = compile_any(kind.not_oops);
       std::vector<std::string_view> titles;
       for (const ReportFormat& format : kind.formats) titles.push_back(format.title);
-      compiled_kind.titles = std::make_unique<PatternPrefilter>(titles);
+      if (titles.size() > 1) compiled_kind.titles = std::make_unique<PatternPrefilter>(titles);
       out->kinds.push_back(std::move(compiled_kind));
       literals.emplace_back(kind.header);
     }
@@ -120,7 +120,7 @@ const CompiledRules& compiled() {
     out->suppression_regex_base = literals.size();
     out->scanner = std::make_unique<LiteralScanner>(literals, suppressions);
     out->suppressions = compile_any(source.suppressions);
-    out->continuation_headers = compile_any(source.continuation_headers);
+    out->continuation_headers = std::make_unique<AnyPattern>(source.continuation_headers);
     for (std::string_view start : source.stack_starts) {
       out->stack_starts.push_back(compile_pattern(start));
       if (start == source.riscv_stack_start)

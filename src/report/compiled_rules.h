@@ -13,6 +13,7 @@
 #include "report/literal_scanner.h"
 #include "report/oops_table.h"
 #include "report/pattern_prefilter.h"
+#include "report/regex_util.h"
 
 namespace culprit::report::detail {
 
@@ -54,14 +55,16 @@ struct CompiledKind {
   const OopsKind* source = nullptr;
   std::vector<CompiledFormat> formats;
   std::unique_ptr<RE2> not_oops;
-  std::unique_ptr<PatternPrefilter> titles;  // every format's title pattern, in format order
+  // Every format's title pattern, in format order; nullptr for a kind with one format, whose
+  // title is searched for anyway (the pass would cost more than the search it may save).
+  std::unique_ptr<PatternPrefilter> titles;
 };
 
 struct CompiledRules {
   std::vector<CompiledKind> kinds;
   std::vector<std::unique_ptr<CompiledStack>> stacks;  // one per StackSpec
   std::unique_ptr<RE2> suppressions;
-  std::unique_ptr<RE2> continuation_headers;
+  std::unique_ptr<AnyPattern> continuation_headers;
   std::vector<std::unique_ptr<RE2>> stack_starts;  // in table order
   const RE2* riscv_stack_start = nullptr;
   std::unique_ptr<RE2> any_stack_start;

@@ -412,7 +412,8 @@ Description describe(const LineHints& hints, std::size_t size, const CompiledKin
   std::size_t start = text.size();
   bool matched_title = false;
   // Which title patterns occur at all, in one pass; only those are searched for where.
-  std::vector<bool> occurs = kind.titles->may_occur(text);
+  std::vector<bool> occurs = kind.titles != nullptr ? kind.titles->may_occur(text)
+                                                    : std::vector<bool>(kind.formats.size(), true);
   for (std::size_t index = 0; index < kind.formats.size(); ++index) {
     if (!occurs[index]) continue;
     const CompiledFormat& format = kind.formats[index];

@@ -140,6 +140,28 @@ std::unique_ptr<RE2> compile_any(const std::vector<std::string_view>& patterns) 
   return compile_pattern(joined);
 }
 
+AnyPattern::AnyPattern(const std::vector<std::string_view>& patterns) {
+  if (patterns.empty()) return;
+  std::string joined;
+  for (std::string_view pattern : patterns) {
+    if (!joined.empty()) joined += '|';
+    joined += "(?:" + std::string(pattern) + ")";
+  }
+  if (auto literals = literal_alternatives(expand_macros(joined))) {
+    literals_ = std::move(*literals);
+  } else {
+    any_ = compile_pattern(joined);
+  }
+}
+
+bool AnyPattern::found_in(std::string_view text) const {
+  if (any_ != nullptr) return contains_match(any_.get(), text);
+  for (const std::string& literal : literals_) {
+    if (text.find(literal) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 std::optional<Groups> search(const RE2& re, std::string_view text) {
   // A null data pointer would make an empty participating group look like a missing one.
   if (text.data() == nullptr) text = std::string_view("", 0);

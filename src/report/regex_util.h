@@ -33,6 +33,19 @@ std::optional<std::vector<std::string>> literal_alternatives(std::string_view pa
 // One alternation of all `patterns` ("matches any of them"); nullptr when the list is empty.
 std::unique_ptr<RE2> compile_any(const std::vector<std::string_view>& patterns);
 
+// A list of patterns searched as one ("does the text hold any of them"): with find() when they
+// only match literals (literal_alternatives), which skips to the bytes equal to a literal's
+// first where RE2's DFA reads every byte; else with one RE2 alternation.
+class AnyPattern {
+ public:
+  explicit AnyPattern(const std::vector<std::string_view>& patterns);
+  bool found_in(std::string_view text) const;
+
+ private:
+  std::unique_ptr<RE2> any_;  // nullptr when the literals stand for the patterns, or none
+  std::vector<std::string> literals_;
+};
+
 // A successful search: group 0 is the whole match; a group that did not take part is nullopt.
 using Groups = std::vector<std::optional<std::string_view>>;
 

@@ -294,6 +294,15 @@ TEST(ReportFastMatchTest, LiteralAlternatives) {
   EXPECT_EQ(literal_alternatives(R"(a\d)"), std::nullopt);
   EXPECT_EQ(literal_alternatives("(a|b"), std::nullopt);
   EXPECT_EQ(literal_alternatives("(a|b)(c|d)(e|f)", 4), std::nullopt);
+  // Searched by their literals or by RE2, the same answers.
+  culprit::report::AnyPattern literals({"Kernel panic - not syncing", "PANIC: double fault"});
+  culprit::report::AnyPattern regexps({"Kernel panic - not syncing", "PANIC: .* fault"});
+  for (std::string_view text : {"x Kernel panic - not syncing: y", "PANIC: double fault", "PANIC",
+                                "Kernel panic - not", ""}) {
+    EXPECT_EQ(literals.found_in(text), regexps.found_in(text)) << text;
+  }
+  EXPECT_TRUE(literals.found_in("[ 1.0] PANIC: double fault"));
+  EXPECT_FALSE(culprit::report::AnyPattern({}).found_in("anything"));
 }
 
 // The stack parts found by their literals start where RE2 finds them, in every case file.
