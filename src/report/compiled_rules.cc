@@ -1,10 +1,12 @@
 #include "report/compiled_rules.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <string>
 
+#include "report/fast_match.h"
 #include "report/regex_util.h"
 
 namespace culprit::report::detail {
@@ -13,12 +15,25 @@ namespace {
 // Shorter literal prefixes would find too many lines to confirm.
 constexpr std::size_t kMinSuppressionPrefix = 5;
 
-std::vector<std::unique_ptr<RE2>> compile_parts(const std::vector<std::string_view>& parts,
-                                                std::string_view flags = "") {
+std::vector<std::unique_ptr<RE2>> compile_parts(const std::vector<std::string_view>& parts) {
   std::vector<std::unique_ptr<RE2>> out;
   for (std::string_view part : parts) {
-    out.push_back(part == kStackFrames ? nullptr
-                                       : compile_pattern(std::string(flags) + std::string(part)));
+    out.push_back(part == kStackFrames ? nullptr : compile_pattern(part));
+  }
+  return out;
+}
+
+std::vector<PartFinder> compile_finders(const std::vector<std::string_view>& parts) {
+  std::vector<PartFinder> out;
+  for (std::string_view part : parts) {
+    PartFinder finder;
+    if (part != kStackFrames) {
+      finder.in_lines = compile_pattern("(?m)" + std::string(part));
+      if (auto literals = literal_alternatives(expand_macros(part))) {
+        finder.literals = std::move(*literals);
+      }
+    }
+    out.push_back(std::move(finder));
   }
   return out;
 }
@@ -27,14 +42,28 @@ std::unique_ptr<CompiledStack> compile_stack(const StackSpec& spec) {
   auto stack = std::make_unique<CompiledStack>();
   stack->parts = compile_parts(spec.parts);
   stack->fallback_parts = compile_parts(spec.fallback_parts);
-  stack->parts_in_lines = compile_parts(spec.parts, "(?m)");
-  stack->fallback_parts_in_lines = compile_parts(spec.fallback_parts, "(?m)");
+  stack->parts_in_lines = compile_finders(spec.parts);
+  stack->fallback_parts_in_lines = compile_finders(spec.fallback_parts);
   stack->skip = compile_any(spec.skip);
   stack->pick = spec.pick;
   return stack;
 }
 
 }  // namespace
+
+std::size_t PartFinder::find(std::string_view text) const {
+  if (!literals.empty()) {
+    std::size_t first = std::string_view::npos;
+    for (const std::string& literal : literals) first = std::min(first, text.find(literal));
+    return first;
+  }
+  re2::StringPiece match;
+  if (!in_lines->Match(re2::StringPiece(text.data(), text.size()), 0, text.size(), RE2::UNANCHORED,
+                       &match, 1)) {
+    return std::string_view::npos;
+  }
+  return static_cast<std::size_t>(match.data() - text.data());
+}
 
 const CompiledRules& compiled() {
   static const CompiledRules* rules = [] {
@@ -63,7 +92,7 @@ const CompiledRules& compiled() {
       compiled_kind.not_oops = compile_any(kind.not_oops);
       std::vector<std::string_view> titles;
       for (const ReportFormat& format : kind.formats) titles.push_back(format.title);
-      compiled_kind.titles = std::make_unique<PatternPrefilter>(titles);
+      if (titles.size() > 1) compiled_kind.titles = std::make_unique<PatternPrefilter>(titles);
       out->kinds.push_back(std::move(compiled_kind));
       literals.emplace_back(kind.header);
     }
@@ -91,7 +120,7 @@ const CompiledRules& compiled() {
     out->suppression_regex_base = literals.size();
     out->scanner = std::make_unique<LiteralScanner>(literals, suppressions);
     out->suppressions = compile_any(source.suppressions);
-    out->continuation_headers = compile_any(source.continuation_headers);
+    out->continuation_headers = std::make_unique<AnyPattern>(source.continuation_headers);
     for (std::string_view start : source.stack_starts) {
       out->stack_starts.push_back(compile_pattern(start));
       if (start == source.riscv_stack_start)
@@ -100,8 +129,16 @@ const CompiledRules& compiled() {
     out->any_stack_start = compile_any(source.stack_starts);
     for (std::string_view frame : source.frame_lines) {
       out->frame_lines.push_back(compile_pattern(frame));
+      // A stack line gives at most two frames (detail::FrameNames).
+      if (out->frame_lines.back()->NumberOfCapturingGroups() > 2) {
+        std::fprintf(stderr, "culprit: frame-line pattern with more than 2 groups: %s\n",
+                     std::string(frame).c_str());
+        std::abort();
+      }
     }
     out->any_frame_line = compile_any(source.frame_lines);
+    out->fast_frame_lines = std::equal(source.frame_lines.begin(), source.frame_lines.end(),
+                                       kFastFrameLines.begin(), kFastFrameLines.end());
     out->skip_frames = compile_any(source.skip_frames);
     out->corrupted_lines = compile_any(source.corrupted_lines);
     std::vector<std::string_view> hints = source.corrupted_lines;
@@ -109,13 +146,6 @@ const CompiledRules& compiled() {
     hints.insert(hints.end(), source.stack_starts.begin(), source.stack_starts.end());
     out->line_hints = std::make_unique<PatternPrefilter>(hints, PatternPrefilter::Scope::kLines);
     out->stall_anchors = compile_any(source.stall_anchors);
-    out->console_prefix = compile_pattern(
-        R"(^(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:.* login: )?(?:\<[0-9]+\>)?\[ *[0-9]+\.[0-9]+\](\[ *(?:C|T)[0-9]+\])? )");
-    out->task_context = compile_pattern(R"(\[ *T[0-9]+\])");
-    out->cpu_context = compile_pattern(R"(\[ *C[0-9]+\])");
-    // A console timestamp inside a title means two lines got merged.
-    out->corrupted_title = compile_pattern(R"(\[ *[0-9]+\.[0-9]+\])");
-    out->executor_comm = compile_pattern(R"( Comm: syz\.(\d+)\.(\d+) )");
     return out;
   }();
   return *rules;

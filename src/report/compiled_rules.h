@@ -6,24 +6,38 @@
 #include <re2/re2.h>
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "report/literal_scanner.h"
 #include "report/oops_table.h"
 #include "report/pattern_prefilter.h"
+#include "report/regex_util.h"
 
 namespace culprit::report::detail {
+
+// Where a stack part's leftmost match in the rest of a report's text starts.
+struct PartFinder {
+  // The part in multi-line mode ("^" and "$" at every line; a class such as [^k] may still match
+  // across a "\n"); nullptr for kStackFrames.
+  std::unique_ptr<RE2> in_lines;
+  // When the part only matches these strings (kCallTrace): they are looked for with find(),
+  // which skips to the bytes equal to their first, where RE2's DFA reads every byte.
+  std::vector<std::string> literals;
+
+  // The offset in `text` where the leftmost match starts; npos when there is none.
+  std::size_t find(std::string_view text) const;
+};
 
 struct CompiledStack {
   // nullptr stands for kStackFrames.
   std::vector<std::unique_ptr<RE2>> parts;
   std::vector<std::unique_ptr<RE2>> fallback_parts;
-  // The same in multi-line mode ("^" and "$" at every line), to find the next line a part may be
-  // on with one search of the text rather than one per line; a line found must still match the
-  // part alone (a class such as [^k] may match across a "\n").
-  std::vector<std::unique_ptr<RE2>> parts_in_lines;
-  std::vector<std::unique_ptr<RE2>> fallback_parts_in_lines;
+  // The same as finders of the next line a part may be on, with one search of the text rather
+  // than one per line; a line found must still match the part alone.
+  std::vector<PartFinder> parts_in_lines;
+  std::vector<PartFinder> fallback_parts_in_lines;
   // Frames never blamed in this format's stacks, on top of CompiledRules::skip_frames (one
   // pattern shared by every stack: its DFA, which is large, is built and kept warm once).
   std::unique_ptr<RE2> skip;
@@ -41,19 +55,23 @@ struct CompiledKind {
   const OopsKind* source = nullptr;
   std::vector<CompiledFormat> formats;
   std::unique_ptr<RE2> not_oops;
-  std::unique_ptr<PatternPrefilter> titles;  // every format's title pattern, in format order
+  // Every format's title pattern, in format order; nullptr for a kind with one format, whose
+  // title is searched for anyway (the pass would cost more than the search it may save).
+  std::unique_ptr<PatternPrefilter> titles;
 };
 
 struct CompiledRules {
   std::vector<CompiledKind> kinds;
   std::vector<std::unique_ptr<CompiledStack>> stacks;  // one per StackSpec
   std::unique_ptr<RE2> suppressions;
-  std::unique_ptr<RE2> continuation_headers;
+  std::unique_ptr<AnyPattern> continuation_headers;
   std::vector<std::unique_ptr<RE2>> stack_starts;  // in table order
   const RE2* riscv_stack_start = nullptr;
   std::unique_ptr<RE2> any_stack_start;
   std::vector<std::unique_ptr<RE2>> frame_lines;
   std::unique_ptr<RE2> any_frame_line;
+  // The frame lines are detail::kFastFrameLines: report/fast_match.h matches them, not RE2.
+  bool fast_frame_lines = false;
   std::unique_ptr<RE2> skip_frames;  // frames never blamed, whatever the report
   std::unique_ptr<RE2> corrupted_lines;
   // The corrupted-line patterns, then the stack starts, searched in every line of a report at
@@ -61,11 +79,6 @@ struct CompiledRules {
   std::unique_ptr<PatternPrefilter> line_hints;
   std::size_t line_hints_stack_base = 0;  // id of the first stack start in line_hints
   std::unique_ptr<RE2> stall_anchors;
-  std::unique_ptr<RE2> console_prefix;
-  std::unique_ptr<RE2> task_context;
-  std::unique_ptr<RE2> cpu_context;
-  std::unique_ptr<RE2> corrupted_title;
-  std::unique_ptr<RE2> executor_comm;
   // Pattern ids: [0, kinds) are report headers, [info_base, flag_base) the info-with-stack
   // messages, then the log-wide markers: kPanicMarker, kConsoleHangup, the literals that
   // suppressions start with (their line must still match `suppressions`), and from

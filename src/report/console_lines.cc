@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "report/compiled_rules.h"
+#include "report/literal_scanner.h"
 #include "report/oops_table.h"
 #include "report/regex_util.h"
 
@@ -15,38 +16,62 @@ bool contains(std::string_view text, std::string_view what) {
 }
 
 // Parses "[<level>][  123.456789][  T123] " at the start of `line` (level and caller tag
-// optional). Returns false if the line does not start like that.
-bool parse_plain_prefix(std::string_view line, Context& context) {
-  std::size_t i = 0;
-  auto digits = [&] {
-    std::size_t start = i;
-    while (i < line.size() && line[i] >= '0' && line[i] <= '9') ++i;
-    return i > start;
+// optional): where the prefix ends (past its space), or npos if the line does not start like
+// that (`context` is then left alone). Every line of a console goes through here once: plain
+// pointer loops, no lambdas over the view's bounds.
+std::size_t parse_plain_prefix(std::string_view line, Context& context) {
+  const char* const begin = line.data();
+  const char* const end = begin + line.size();
+  const char* p = begin;
+  auto digits = [&p, end] {
+    const char* start = p;
+    while (p != end && static_cast<unsigned char>(*p - '0') < 10) ++p;
+    return p != start;
   };
-  auto spaces = [&] {
-    while (i < line.size() && line[i] == ' ') ++i;
+  auto spaces = [&p, end] {
+    while (p != end && *p == ' ') ++p;
   };
-  auto eat = [&](char c) {
-    if (i >= line.size() || line[i] != c) return false;
-    ++i;
+  auto eat = [&p, end](char c) {
+    if (p == end || *p != c) return false;
+    ++p;
     return true;
   };
-  if (eat('<') && !(digits() && eat('>'))) return false;
-  if (!eat('[')) return false;
+  constexpr std::size_t kNone = std::string_view::npos;
+  if (eat('<') && !(digits() && eat('>'))) return kNone;
+  if (!eat('[')) return kNone;
   spaces();
-  if (!(digits() && eat('.') && digits() && eat(']'))) return false;
-  std::size_t tag_start = i;
+  if (!(digits() && eat('.') && digits() && eat(']'))) return kNone;
+  const char* tag_start = p;
   if (eat('[')) {
     spaces();
     if ((eat('C') || eat('T')) && digits() && eat(']') && eat(' ')) {
-      context = Context{.timestamped = true, .tag = line.substr(tag_start, i - 1 - tag_start)};
-      return true;
+      context =
+          Context{.timestamped = true,
+                  .tag = std::string_view(tag_start, static_cast<std::size_t>(p - 1 - tag_start))};
+      return static_cast<std::size_t>(p - begin);
     }
-    return false;
+    return kNone;
   }
-  if (!eat(' ')) return false;
+  if (!eat(' ')) return kNone;
   context = Context{.timestamped = true};
-  return true;
+  return static_cast<std::size_t>(p - begin);
+}
+
+// The line from `body` on (where its console prefix ends), and whether it is an unreliable
+// stack frame (" ? func").
+std::pair<std::string_view, bool> strip_from(std::string_view line, std::size_t body) {
+  line = line.substr(body);
+  // "(\[<addr>\])? \? " anywhere: the address part is optional, so " ? " decides. Most lines
+  // have no "?" (one memchr), and "<EOI>" only matters for those that do.
+  constexpr std::string_view kUnreliable = " (unreliable)";  // powerpc
+  std::size_t mark =
+      line.find('?') == std::string_view::npos ? std::string_view::npos : find_spaced(line, "? ");
+  bool powerpc = mark == std::string_view::npos && line.ends_with(kUnreliable);
+  if ((mark == std::string_view::npos && !powerpc) || contains(line, "<EOI>")) {
+    return {line, false};
+  }
+  if (mark != std::string_view::npos) return {line.substr(mark + 2), true};
+  return {line.substr(0, line.size() - kUnreliable.size()), true};
 }
 
 // Markers looked for in every line, with the LineMarker each sets.
@@ -63,6 +88,23 @@ const std::vector<MarkerText>& marker_texts() {
       {"WARNING: possible circular locking dependency detected", kRepeatedStack},
   };
   return texts;
+}
+
+// A login prompt in front of a console prefix, with the space before it.
+constexpr std::string_view kSpacedPrompt = " login: ";
+static_assert(kSpacedPrompt.substr(1) == kLoginPrompt);
+
+// The markers (ids in marker_texts() order) and, with the id after them, kSpacedPrompt: all found
+// in the new lines by one Hyperscan pass. Each is rare, but searching for them one by one stops
+// at every byte equal to their first (a capital letter, an "l": many per line).
+const LiteralScanner& line_literals() {
+  static const LiteralScanner scanner([] {
+    std::vector<std::string> literals;
+    for (const MarkerText& marker : marker_texts()) literals.emplace_back(marker.text);
+    literals.emplace_back(kSpacedPrompt);
+    return literals;
+  }());
+  return scanner;
 }
 
 }  // namespace
@@ -84,34 +126,49 @@ Context context_of(std::string_view line, bool has_login_prompt) {
   if (line.find(']') == std::string_view::npos) return {};
   // Most lines are a plain prefix; only lines with a dropped-messages note or a login prompt in
   // front of the prefix need the full pattern.
-  if (line.substr(0, 3) != "** " && !has_login_prompt) {
+  if (!line.starts_with("** ") && !has_login_prompt) {
     Context context;
     parse_plain_prefix(line, context);
     return context;
   }
-  auto groups = search(*compiled().console_prefix, line);
-  if (!groups) return {};
-  Context context{.timestamped = true};
-  if ((*groups)[1]) context.tag = *(*groups)[1];
-  return context;
+  return match_console_prefix(line).value_or(Context{});
+}
+
+std::optional<Context> match_console_prefix(std::string_view line) {
+  // The plain prefix at `base`, after the last " login: " that has one after it (".*" takes as
+  // much as it can, within base's line: "." is not "\n"), else right at `base`.
+  auto prefix_from = [&](std::size_t base) -> std::optional<Context> {
+    constexpr std::string_view kPrompt = " login: ";
+    std::size_t line_end = std::min(line.find('\n', base), line.size());
+    Context context;
+    if (line_end - base >= kPrompt.size()) {
+      for (std::size_t at = line.rfind(kPrompt, line_end - kPrompt.size());
+           at != std::string_view::npos && at >= base;
+           at = at == 0 ? std::string_view::npos : line.rfind(kPrompt, at - 1)) {
+        if (parse_plain_prefix(line.substr(at + kPrompt.size()), context) !=
+            std::string_view::npos) {
+          return context;
+        }
+      }
+    }
+    if (parse_plain_prefix(line.substr(base), context) != std::string_view::npos) return context;
+    return std::nullopt;
+  };
+  // "** N printk messages dropped ** " is taken when it is there and the rest matches after it.
+  constexpr std::string_view kDropped = " printk messages dropped ** ";
+  if (line.starts_with("** ")) {
+    std::size_t digits = 3;
+    while (digits < line.size() && line[digits] >= '0' && line[digits] <= '9') ++digits;
+    if (digits > 3 && line.substr(digits).starts_with(kDropped)) {
+      if (auto context = prefix_from(digits + kDropped.size())) return context;
+    }
+  }
+  return prefix_from(0);
 }
 
 std::pair<std::string_view, bool> strip_prefix(std::string_view line, const Context& context) {
   if (!context.timestamped) return {line, false};
-  std::size_t bracket = line.find("] ");
-  line = line.substr(bracket + 2);
-  if (!contains(line, "<EOI>")) {
-    // "(\[<addr>\])? \? " anywhere: the address part is optional, so " ? " decides.
-    if (std::size_t mark = find_spaced(line, "? "); mark != std::string_view::npos) {
-      return {line.substr(mark + 2), true};
-    }
-    constexpr std::string_view kUnreliable = " (unreliable)";  // powerpc
-    if (line.size() >= kUnreliable.size() &&
-        line.substr(line.size() - kUnreliable.size()) == kUnreliable) {
-      return {line.substr(0, line.size() - kUnreliable.size()), true};
-    }
-  }
-  return {line, false};
+  return strip_from(line, line.find("] ") + 2);
 }
 
 void ConsoleLines::cover(std::string_view view, std::size_t base, std::size_t from,
@@ -153,11 +210,35 @@ void ConsoleLines::add_lines(std::size_t to) {
   const std::size_t added = lines_.size();
   const std::size_t from = covered_;
   const std::size_t view_end = base_ + view_.size();
-  // The login prompts (" login: ") of the lines to cut, found at once: the next one's offset.
+  // The bytes of the lines to cut.
   std::size_t last_newline = view_.find('\n', std::max(to, from + 1) - 1 - base_);
   std::string_view rest =
       bytes(from, last_newline == std::string_view::npos ? view_end : base_ + last_newline + 1);
-  std::size_t prompt = find_spaced(rest, kLoginPrompt);
+  // Where the login prompts start (ascending), and the markers: one pass over the new lines.
+  thread_local std::vector<std::size_t> prompts;
+  struct Found {
+    std::size_t pos;  // console offsets of the occurrence
+    std::size_t end;
+    LineMarker marker;
+  };
+  thread_local std::vector<Found> markers;
+  prompts.clear();
+  markers.clear();
+  const std::vector<MarkerText>& marker_list = marker_texts();
+  line_literals().scan(rest, [&](unsigned id, std::size_t end) {
+    if (id < marker_list.size()) {
+      markers.push_back(Found{.pos = from + end - marker_list[id].text.size(),
+                              .end = from + end,
+                              .marker = marker_list[id].marker});
+    } else {
+      prompts.push_back(from + end - kSpacedPrompt.size());
+    }
+    return true;
+  });
+  std::size_t next_prompt = 0;
+  // Consecutive lines mostly share their caller tag: its key is hashed again only when it changes.
+  std::string_view hashed_tag;
+  std::uint64_t hashed_key = 0;
   while (covered_ < to && covered_ < view_end) {
     ConsoleLine line{.pos = covered_};
     std::size_t newline = view_.find('\n', covered_ - base_);
@@ -170,18 +251,31 @@ void ConsoleLines::add_lines(std::size_t to) {
       --line.end;
     }
     // (A prompt at the very start of a line is not preceded by a space of that line.)
-    while (prompt != std::string_view::npos && from + prompt < line.pos) {
-      prompt = find_spaced(rest, kLoginPrompt, prompt + 1);
+    while (next_prompt < prompts.size() && prompts[next_prompt] < line.pos) ++next_prompt;
+    bool has_prompt = next_prompt < prompts.size() &&
+                      prompts[next_prompt] + kSpacedPrompt.size() <= line.pos + text.size();
+    // context_of() and strip_prefix() in one: a plain prefix's parse says where the text starts.
+    Context context;
+    std::size_t body = std::string_view::npos;
+    if (!has_prompt && !text.starts_with("** ")) {
+      body = parse_plain_prefix(text, context);
+    } else {
+      context = context_of(text, has_prompt);
+      if (context.timestamped) body = text.find("] ") + 2;
     }
-    bool has_prompt = prompt != std::string_view::npos &&
-                      from + prompt + 1 + kLoginPrompt.size() <= line.pos + text.size();
-    Context context = context_of(text, has_prompt);
-    auto [stripped, unreliable] = strip_prefix(text, context);
+    auto [stripped, unreliable] =
+        context.timestamped ? strip_from(text, body) : std::pair(text, false);
     auto offset = [&](std::string_view part) {
       return line.pos + static_cast<std::size_t>(part.data() - text.data());
     };
     line.timestamped = context.timestamped;
-    line.context_key = context_key(context);
+    if (context.timestamped) {
+      if (hashed_tag.data() == nullptr || context.tag != hashed_tag) {
+        hashed_tag = context.tag.data() == nullptr ? std::string_view("", 0) : context.tag;
+        hashed_key = context_key(context);
+      }
+      line.context_key = hashed_key;
+    }
     if (context.has_tag()) {
       line.tag = offset(context.tag);
       line.tag_size = context.tag.size();
@@ -194,17 +288,12 @@ void ConsoleLines::add_lines(std::size_t to) {
   // The markers, found in all the new lines at once (each is rare: one search of the bytes is
   // much cheaper than one per line).
   if (lines_.size() == added) return;
-  std::string_view region = bytes(from, covered_);
   auto first = lines_.begin() + static_cast<std::ptrdiff_t>(added);
-  for (const MarkerText& marker : marker_texts()) {
-    for (std::size_t at = region.find(marker.text); at != std::string_view::npos;
-         at = region.find(marker.text, at + 1)) {
-      std::size_t pos = from + at;
-      auto line = std::upper_bound(first, lines_.end(), pos,
-                                   [](std::size_t p, const ConsoleLine& l) { return p < l.pos; });
-      --line;
-      if (pos + marker.text.size() <= line->end) line->markers |= marker.marker;
-    }
+  for (const Found& found : markers) {
+    auto line = std::upper_bound(first, lines_.end(), found.pos,
+                                 [](std::size_t p, const ConsoleLine& l) { return p < l.pos; });
+    --line;
+    if (found.end <= line->end) line->markers |= found.marker;
   }
 }
 

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -39,6 +40,14 @@ inline constexpr std::string_view kLoginPrompt = "login: ";
 // " " + kLoginPrompt (then the prefix may follow the prompt).
 Context context_of(std::string_view line);
 Context context_of(std::string_view line, bool has_login_prompt);
+
+// The console prefix in front of a line's text, with the dropped-messages note and login prompt
+// that may come before it (the pattern kConsolePrefix stands for; tested against RE2).
+inline constexpr std::string_view kConsolePrefix =
+    R"(^(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:.* login: )?(?:\<[0-9]+\>)?\[ *[0-9]+\.[0-9]+\](\[ *(?:C|T)[0-9]+\])? )";
+
+// The context kConsolePrefix's leftmost match in `line` gives (its group 1 is the tag), if any.
+std::optional<Context> match_console_prefix(std::string_view line);
 
 // The line without its console prefix, and whether it is an unreliable stack frame (" ? func").
 std::pair<std::string_view, bool> strip_prefix(std::string_view line, const Context& context);

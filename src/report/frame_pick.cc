@@ -11,11 +11,11 @@ bool contains(std::string_view text, std::string_view what) {
   return text.find(what) != std::string_view::npos;
 }
 
-std::string strip_frame_prefix(const std::string& frame) {
-  std::string best = frame;
+// The frame without the longest syscall prefix it starts with (a view of `frame`).
+std::string_view strip_frame_prefix(std::string_view frame) {
+  std::string_view best = frame;
   for (std::string_view prefix : console_rules().strip_frame_prefixes) {
-    if (frame.compare(0, prefix.size(), prefix) == 0 &&
-        frame.size() - prefix.size() < best.size()) {
+    if (frame.starts_with(prefix) && frame.size() - prefix.size() < best.size()) {
       best = frame.substr(prefix.size());
     }
   }
@@ -24,26 +24,24 @@ std::string strip_frame_prefix(const std::string& frame) {
 
 // Stalls loop across several functions; blame the caller of the first dispatcher frame
 // (the syscall, work item, timer, ...) so that one stall gets one title.
-std::pair<std::string, int> pick_stall_frame(const std::vector<std::string>& frames) {
+std::pair<std::string, int> pick_stall_frame(const std::vector<std::string_view>& frames) {
   const RE2* anchors = compiled().stall_anchors.get();
-  std::string previous = frames[0];
-  int previous_index = 0;
   for (std::size_t i = 0; i < frames.size(); ++i) {
     if (contains_match(anchors, frames[i])) {
       if (contains(frames[i], "smp_call_function")) {
         return {"smp_call_function", static_cast<int>(i)};
       }
-      return {previous, previous_index};
+      // The frame before it (the first frame when it is the first).
+      std::size_t previous = i == 0 ? 0 : i - 1;
+      return {std::string(frames[previous]), static_cast<int>(previous)};
     }
-    previous = frames[i];
-    previous_index = static_cast<int>(i);
   }
   return {"", -1};
 }
 
 // Hung tasks are victims; group the common root causes (RCU, rtnl) and otherwise skip
 // scheduling and locking frames.
-std::pair<std::string, int> pick_hung_task_frame(const std::vector<std::string>& frames) {
+std::pair<std::string, int> pick_hung_task_frame(const std::vector<std::string_view>& frames) {
   static constexpr std::pair<std::string_view, std::string_view> kAnchors[] = {
       {"rtnl_lock", ""},
       {"synchronize_rcu", "synchronize_rcu"},
@@ -54,7 +52,7 @@ std::pair<std::string, int> pick_hung_task_frame(const std::vector<std::string>&
   for (std::size_t i = 0; i < frames.size(); ++i) {
     for (const auto& [anchor, replacement] : kAnchors) {
       if (contains(frames[i], anchor)) {
-        return {replacement.empty() ? frames[i] : std::string(replacement), static_cast<int>(i)};
+        return {std::string(replacement.empty() ? frames[i] : replacement), static_cast<int>(i)};
       }
     }
   }
@@ -65,7 +63,7 @@ std::pair<std::string, int> pick_hung_task_frame(const std::vector<std::string>&
   for (std::size_t i = 0; i < frames.size(); ++i) {
     bool skipped = false;
     for (std::string_view skip : kSkip) skipped = skipped || contains(frames[i], skip);
-    if (!skipped) return {frames[i], static_cast<int>(i)};
+    if (!skipped) return {std::string(frames[i]), static_cast<int>(i)};
   }
   return {"", -1};
 }
@@ -100,13 +98,14 @@ std::string fill_template(std::string_view templ, const std::vector<std::string>
 Frame pick_frame(const CompiledStack& stack, const std::vector<std::string>& raw) {
   if (raw.empty()) return {};
   // The top frame needs no other.
-  if (stack.pick == FramePick::kTop) return {strip_frame_prefix(raw[0]), raw[0]};
-  std::vector<std::string> stripped;
+  if (stack.pick == FramePick::kTop) return {std::string(strip_frame_prefix(raw[0])), raw[0]};
+  std::vector<std::string_view> stripped;
+  stripped.reserve(raw.size());
   for (const std::string& frame : raw) stripped.push_back(strip_frame_prefix(frame));
   std::pair<std::string, int> picked;
   switch (stack.pick) {
     case FramePick::kTop:
-      return {stripped[0], raw[0]};
+      return {std::string(stripped[0]), raw[0]};
     case FramePick::kStall:
       picked = pick_stall_frame(stripped);
       break;

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "report/fast_match.h"
 #include "report/oops_table.h"
 #include "report/regex_util.h"
 #include "report/report.h"
@@ -50,8 +51,6 @@ std::string dir_of(std::string_view path) {
 }
 
 struct GuiltyRules {
-  std::unique_ptr<RE2> file_reference =
-      compile_pattern(R"(([a-zA-Z0-9_\-\./]*[a-zA-Z0-9_\-]+\.(c|h)):[0-9]+)");
   std::unique_ptr<RE2> ignored_file = compile_any(console_rules().guilty_file_ignores);
   std::unique_ptr<RE2> ignored_line = compile_pattern(console_rules().guilty_line_ignore);
   // A path with at least one more directory level below the current candidate's directory.
@@ -84,11 +83,8 @@ std::string guilty_file_in(std::string_view report) {
     pos = end + 1;
     return true;
   };
-  auto file_on = [&](std::string_view line) -> std::optional<std::string_view> {
-    auto groups = search(*r.file_reference, line);
-    if (!groups) return std::nullopt;
-    return *(*groups)[1];
-  };
+  // kFileReference, matched by hand.
+  auto file_on = [](std::string_view line) { return detail::match_file_reference(line); };
   auto ignored = [&](std::string_view file, std::string_view line) {
     return contains_match(r.ignored_file.get(), file) || contains_match(r.ignored_line.get(), line);
   };

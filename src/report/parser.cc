@@ -7,12 +7,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/text.h"
 #include "report/compiled_rules.h"
 #include "report/console_lines.h"
 #include "report/demangle.h"
+#include "report/fast_match.h"
 #include "report/frame_pick.h"
 #include "report/literal_scanner.h"
 #include "report/oops_table.h"
@@ -61,11 +63,10 @@ struct CollectedReport {
 CollectedReport collect_report(const ConsoleLines& console, const ConsoleLine* first,
                                const ConsoleLine* oops_line, const ConsoleLine* last,
                                const OopsStart& oops, std::size_t next_report) {
-  const CompiledRules& rules = compiled();
   CollectedReport out;
   // Lines just before the oops often say what was going on; with task tags (printk caller info)
   // more of them are reliably from the same task.
-  std::size_t max_prefix = contains_match(rules.task_context.get(), oops.context.tag) ? 50 : 5;
+  std::size_t max_prefix = has_task_tag(oops.context.tag) ? 50 : 5;
   const std::uint64_t key = ConsoleLines::context_key(oops.context);
   {
     // Walk backwards over the lines before the oops line, keeping the nearest ones.
@@ -90,10 +91,15 @@ CollectedReport collect_report(const ConsoleLines& console, const ConsoleLine* f
   auto is_cpu_tag = [&](std::string_view tag) {
     if (cpu_tag_asked.data() == nullptr || tag != cpu_tag_asked) {
       cpu_tag_asked = tag.data() == nullptr ? std::string_view("", 0) : tag;
-      cpu_tag = contains_match(rules.cpu_context.get(), tag);
+      cpu_tag = has_cpu_tag(tag);
     }
     return cpu_tag;
   };
+  // The text is at most the lines' bytes (a report's few KiB, or the span's 256 KiB when its
+  // lines are other callers'): reserved up to a bound instead of grown by doubling.
+  constexpr std::size_t kMaxReserve = std::size_t{64} << 10;
+  if (oops_line != last)
+    out.text.reserve(std::min((last - 1)->end - oops_line->pos + 1, kMaxReserve));
   // KMSAN reports are shorter (no registers, no "Call Trace:").
   const std::size_t min_lines = contains(console.text(*oops_line), "BUG: KMSAN:") ? 16 : 22;
   for (const ConsoleLine* line = oops_line; line != last; ++line) {
@@ -130,25 +136,56 @@ CollectedReport collect_report(const ConsoleLines& console, const ConsoleLine* f
 // ---------------------------------------------------------------------------------------------
 // Titles.
 
-// Adds the frames a stack line names (its captures), but those never blamed.
-void append_frames(std::vector<std::string>& frames, const Groups& groups,
-                   const CompiledStack& stack) {
-  const RE2* skip = compiled().skip_frames.get();
-  for (std::size_t i = 1; i < groups.size(); ++i) {
-    if (!groups[i]) continue;
-    std::string frame = demangle_symbol(*groups[i]);
-    if (!contains_match(skip, frame) && !contains_match(stack.skip.get(), frame)) {
-      frames.push_back(std::move(frame));
-    }
+// Whether a frame is never blamed, whatever the report (CompiledRules::skip_frames). The answers
+// are kept per name: the same kernel functions are in most stacks (entry code, syscalls, locking,
+// allocators), and one search of the ~240 alternatives costs ~10 lookups. Per thread, as the
+// parser may run on several; dropped when many, so that the memory stays small.
+bool never_blamed(const std::string& frame) {
+  constexpr std::size_t kMaxKept = 4096;
+  thread_local std::unordered_map<std::string, bool> known;
+  if (auto it = known.find(frame); it != known.end()) return it->second;
+  if (known.size() >= kMaxKept) known.clear();
+  bool skip = contains_match(compiled().skip_frames.get(), frame);
+  known.emplace(frame, skip);
+  return skip;
+}
+
+// Adds a frame a stack line names, unless it is never blamed.
+void append_frame(std::vector<std::string>& frames, std::string_view name,
+                  const CompiledStack& stack) {
+  std::string frame = demangle_symbol(name);
+  if (!never_blamed(frame) && !contains_match(stack.skip.get(), frame)) {
+    frames.push_back(std::move(frame));
   }
 }
 
-std::optional<Groups> first_frame_line(std::string_view line) {
+// Adds the frames a stack line names (its captures), but those never blamed.
+void append_frames(std::vector<std::string>& frames, const Groups& groups,
+                   const CompiledStack& stack) {
+  for (std::size_t i = 1; i < groups.size(); ++i) {
+    if (groups[i]) append_frame(frames, *groups[i], stack);
+  }
+}
+
+void append_frames(std::vector<std::string>& frames, const FrameNames& names,
+                   const CompiledStack& stack) {
+  for (std::size_t i = 0; i < names.count; ++i) append_frame(frames, names.names[i], stack);
+}
+
+// The frames a line names by the first frame-line pattern it matches; nullopt if none does.
+std::optional<FrameNames> first_frame_line(std::string_view line) {
   const CompiledRules& rules = compiled();
+  if (rules.fast_frame_lines) return match_frame_line(line);
   // Most lines are no frame at all: one test of the alternation rules them out.
   if (!contains_match(rules.any_frame_line.get(), line)) return std::nullopt;
   for (const auto& re : rules.frame_lines) {
-    if (auto groups = search(*re, line)) return groups;
+    if (auto groups = search(*re, line)) {
+      FrameNames names;
+      for (std::size_t i = 1; i < groups->size() && names.count < names.names.size(); ++i) {
+        if ((*groups)[i]) names.names[names.count++] = *(*groups)[i];
+      }
+      return names;
+    }
   }
   return std::nullopt;
 }
@@ -166,6 +203,7 @@ class LineHints {
     // A "\r" at a line's end is not in the line (split_lines).
     const bool has_cr = text.find('\r') != std::string_view::npos;
     if (line_ends != nullptr && !has_cr) {
+      lines_.reserve(line_ends->size());
       std::size_t start = 0;
       for (std::size_t end : *line_ends) {
         lines_.push_back(text.substr(start, end - start));
@@ -233,8 +271,8 @@ class LineHints {
 // line by line, a corrupted line or a stack start searched for only where the hints say.
 std::pair<std::vector<Frame>, bool> extract_frames_with(
     const CompiledStack& stack, const std::vector<std::unique_ptr<RE2>>& parts,
-    const std::vector<std::unique_ptr<RE2>>& parts_in_lines, const LineHints& hints,
-    std::size_t from, std::size_t text_end) {
+    const std::vector<PartFinder>& parts_in_lines, const LineHints& hints, std::size_t from,
+    std::size_t text_end) {
   const CompiledRules& rules = compiled();
   const std::vector<std::string_view>& all_lines = hints.lines();
   // The walk reads the lines of the text's first `text_end` bytes (whole lines) from `from` on:
@@ -261,13 +299,10 @@ std::pair<std::vector<Frame>, bool> extract_frames_with(
     if (i == 0 || i >= count) return std::min(i, count);
     std::size_t offset = hints.offset_of(base + i);
     std::string_view rest = hints.text().substr(offset, text_end - offset);
-    re2::StringPiece match;
-    if (!parts_in_lines[part]->Match(re2::StringPiece(rest.data(), rest.size()), 0, rest.size(),
-                                     RE2::UNANCHORED, &match, 1)) {
-      return count;
-    }
+    std::size_t found = parts_in_lines[part].find(rest);
+    if (found == std::string_view::npos) return count;
     // A match that starts on a line end is checked on the line after it.
-    std::size_t at = offset + static_cast<std::size_t>(match.data() - rest.data());
+    std::size_t at = offset + found;
     std::size_t line = hints.line_before(at);
     if (!hints.inside(line, at)) ++line;
     return std::min(line - base, count);
@@ -377,7 +412,8 @@ Description describe(const LineHints& hints, std::size_t size, const CompiledKin
   std::size_t start = text.size();
   bool matched_title = false;
   // Which title patterns occur at all, in one pass; only those are searched for where.
-  std::vector<bool> occurs = kind.titles->may_occur(text);
+  std::vector<bool> occurs = kind.titles != nullptr ? kind.titles->may_occur(text)
+                                                    : std::vector<bool>(kind.formats.size(), true);
   for (std::size_t index = 0; index < kind.formats.size(); ++index) {
     if (!occurs[index]) continue;
     const CompiledFormat& format = kind.formats[index];
@@ -418,20 +454,16 @@ Description describe(const LineHints& hints, std::size_t size, const CompiledKin
     // reports of the same bug from kernels that name entry points differently.
     const auto& prefixes = console_rules().strip_frame_prefixes;
     for (std::size_t variant = 0; variant <= prefixes.size(); ++variant) {
+      // A prefix that no frame starts with changes nothing: known before building anything.
+      auto strips = [&](const Frame& frame) {
+        return variant > 0 && frame.raw.starts_with(prefixes[variant - 1]);
+      };
+      if (variant > 0 && std::none_of(frames.begin(), frames.end(), strips)) continue;
       std::vector<std::string> variant_args = captures;
-      bool changed = variant == 0;
       for (const Frame& frame : frames) {
-        std::string name = frame.raw;
-        if (variant > 0) {
-          std::string_view prefix = prefixes[variant - 1];
-          if (name.compare(0, prefix.size(), prefix) == 0) {
-            name = name.substr(prefix.size());
-            changed = true;
-          }
-        }
-        variant_args.push_back(std::move(name));
+        variant_args.push_back(strips(frame) ? frame.raw.substr(prefixes[variant - 1].size())
+                                             : frame.raw);
       }
-      if (!changed) continue;
       std::string variant_title = fill_template(format.source->format, variant_args);
       if (variant_title != out.title) add_unique(out.alt_titles, variant_title);
       for (std::string_view alt : format.source->alt) {
@@ -460,7 +492,7 @@ std::string corruption_of(std::string_view title, const LineHints& hints,
                           const CompiledFormat* format) {
   const std::string_view report = hints.text();
   const CompiledRules& rules = compiled();
-  if (contains_match(rules.corrupted_title.get(), title)) return "title matches corrupted regexp";
+  if (has_timestamp(title)) return "title matches corrupted regexp";
   if (format == nullptr || format->source->no_stack_trace) return "";
   bool has_stack_trace = false;
   // Only the stack starts the hints found are searched for where.
@@ -488,8 +520,7 @@ std::string corruption_of(std::string_view title, const LineHints& hints,
           contains_match(rules.any_stack_start.get(), lines[i])) {
         break;
       }
-      if (contains(lines[i], "(stack is not available)") ||
-          contains_match(rules.any_frame_line.get(), lines[i])) {
+      if (contains(lines[i], "(stack is not available)") || first_frame_line(lines[i])) {
         has_stack_trace = true;
         corrupted = false;
         break;
@@ -504,11 +535,11 @@ std::string corruption_of(std::string_view title, const LineHints& hints,
 std::optional<ExecutorInfo> executor_of(std::string_view report) {
   // What the pattern starts with (found by its first letter: a space is everywhere).
   if (find_spaced(report, "Comm: syz.") == std::string_view::npos) return std::nullopt;
-  auto groups = search(*compiled().executor_comm, report);
+  auto groups = match_executor_comm(report);
   if (!groups) return std::nullopt;
   ExecutorInfo info;
-  std::string_view proc = *(*groups)[1];
-  std::string_view id = *(*groups)[2];
+  std::string_view proc = (*groups)[0];
+  std::string_view id = (*groups)[1];
   auto proc_result = std::from_chars(proc.data(), proc.data() + proc.size(), info.proc);
   auto id_result = std::from_chars(id.data(), id.data() + id.size(), info.id);
   if (proc_result.ec != std::errc() || id_result.ec != std::errc()) return std::nullopt;
@@ -547,6 +578,9 @@ CrashReport build_report(const ReportBounds& bounds, const LogFlags& flags) {
   for (std::string& alt : description.alt_titles) alt = normalize_title(alt);
   out.alt_titles = std::move(description.alt_titles);
   out.corrupted_reason = std::move(description.corrupted);
+  std::size_t report_size = report_text.size();
+  for (std::string_view line : prefix) report_size += line.size() + 1;
+  out.report.reserve(report_size);
   for (std::string_view line : prefix) {
     out.report += line;
     out.report += '\n';

@@ -1,5 +1,6 @@
 #include "report/regex_util.h"
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 
@@ -51,6 +52,82 @@ std::string literal_prefix(std::string_view pattern) {
   return prefix;
 }
 
+namespace {
+
+// A recursive-descent reading of the patterns literal_alternatives() takes:
+//   alternation := sequence ("|" sequence)*
+//   sequence    := (byte | "\" punctuation | "(" ["?:"] alternation ")")*
+class LiteralReader {
+ public:
+  LiteralReader(std::string_view pattern, std::size_t max_count)
+      : pattern_(pattern), max_count_(max_count) {}
+
+  std::optional<std::vector<std::string>> read() {
+    std::optional<std::vector<std::string>> out = alternation();
+    if (!out || pos_ != pattern_.size()) return std::nullopt;
+    return out;
+  }
+
+ private:
+  std::optional<std::vector<std::string>> alternation() {
+    std::optional<std::vector<std::string>> out = sequence();
+    while (out && pos_ < pattern_.size() && pattern_[pos_] == '|') {
+      ++pos_;
+      std::optional<std::vector<std::string>> more = sequence();
+      if (!more || out->size() + more->size() > max_count_) return std::nullopt;
+      out->insert(out->end(), more->begin(), more->end());
+    }
+    return out;
+  }
+
+  std::optional<std::vector<std::string>> sequence() {
+    std::vector<std::string> out = {""};
+    while (pos_ < pattern_.size() && pattern_[pos_] != '|' && pattern_[pos_] != ')') {
+      std::vector<std::string> next;
+      char c = pattern_[pos_];
+      if (c == '(') {
+        ++pos_;
+        if (pattern_.substr(pos_, 2) == "?:") pos_ += 2;
+        std::optional<std::vector<std::string>> group = alternation();
+        if (!group || pos_ >= pattern_.size() || pattern_[pos_] != ')') return std::nullopt;
+        ++pos_;
+        next = std::move(*group);
+      } else if (c == '\\') {
+        // Only escaped punctuation stands for itself (\d, \b, \x41 ... do not).
+        if (pos_ + 1 >= pattern_.size() ||
+            std::isalnum(static_cast<unsigned char>(pattern_[pos_ + 1]))) {
+          return std::nullopt;
+        }
+        next = {std::string(1, pattern_[pos_ + 1])};
+        pos_ += 2;
+      } else if (std::string_view(".[]{}*+?^$").find(c) != std::string_view::npos) {
+        return std::nullopt;
+      } else {
+        next = {std::string(1, c)};
+        ++pos_;
+      }
+      if (out.size() * next.size() > max_count_) return std::nullopt;
+      std::vector<std::string> product;
+      for (const std::string& head : out) {
+        for (const std::string& tail : next) product.push_back(head + tail);
+      }
+      out = std::move(product);
+    }
+    return out;
+  }
+
+  std::string_view pattern_;
+  std::size_t max_count_;
+  std::size_t pos_ = 0;
+};
+
+}  // namespace
+
+std::optional<std::vector<std::string>> literal_alternatives(std::string_view pattern,
+                                                             std::size_t max_count) {
+  return LiteralReader(pattern, max_count).read();
+}
+
 std::unique_ptr<RE2> compile_any(const std::vector<std::string_view>& patterns) {
   if (patterns.empty()) return nullptr;
   std::string joined;
@@ -61,6 +138,28 @@ std::unique_ptr<RE2> compile_any(const std::vector<std::string_view>& patterns) 
     joined += ')';
   }
   return compile_pattern(joined);
+}
+
+AnyPattern::AnyPattern(const std::vector<std::string_view>& patterns) {
+  if (patterns.empty()) return;
+  std::string joined;
+  for (std::string_view pattern : patterns) {
+    if (!joined.empty()) joined += '|';
+    joined += "(?:" + std::string(pattern) + ")";
+  }
+  if (auto literals = literal_alternatives(expand_macros(joined))) {
+    literals_ = std::move(*literals);
+  } else {
+    any_ = compile_pattern(joined);
+  }
+}
+
+bool AnyPattern::found_in(std::string_view text) const {
+  if (any_ != nullptr) return contains_match(any_.get(), text);
+  for (const std::string& literal : literals_) {
+    if (text.find(literal) != std::string_view::npos) return true;
+  }
+  return false;
 }
 
 std::optional<Groups> search(const RE2& re, std::string_view text) {

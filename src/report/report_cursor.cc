@@ -58,7 +58,7 @@ void ReportCursor::index_region(std::size_t from, std::size_t to) {
     Mark mark{.pos = from + line_start, .end = from + line_end};
     if (headers != 0) mark.kind = detail::oops_kind(line, headers);
     mark.ends_report =
-        info || (mark.kind != nullptr && !contains_match(rules.continuation_headers.get(), line));
+        info || (mark.kind != nullptr && !rules.continuation_headers->found_in(line));
     if (mark.kind != nullptr || info) {
       mark.context = detail::context_key(line);
       marks_.push_back(std::move(mark));

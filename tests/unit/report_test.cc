@@ -254,6 +254,11 @@ TEST(ReportTitles, NormalisesRunToRunDetails) {
             "task syz-executor at fs/file.c:LINE on CPU");
   EXPECT_EQ(normalize_title("bad\tname\x01 \xff  here "), "bad name here");
   EXPECT_EQ(normalize_title(std::string(300, 'a')).size(), 120u);
+  // Without digits only six hexadecimal letters in a row can be rewritten (as an address).
+  EXPECT_EQ(normalize_title("WARNING in facade_ops"), "WARNING in ADDR_ops");
+  EXPECT_EQ(normalize_title("WARNING in facad_ops"), "WARNING in facad_ops");
+  EXPECT_EQ(normalize_title("KASAN: use-after-free Read in  tcp_close "),
+            "KASAN: use-after-free Read in tcp_close");
 }
 
 TEST(ReportTitles, TypeComesFromThePrefixTable) {
