@@ -178,7 +178,7 @@ Status check_build_farm(const BuildFarm& farm, const FarmCheckOptions& options) 
   }
   std::error_code ec;
   const fs::path scratch = options.scratch_dir;
-  fs::create_directories(scratch / "distcc", ec);
+  fs::create_directories(scratch, ec);
   if (ec) return make_error(fmt::format("cannot create {}: {}", scratch.string(), ec.message()));
   {
     std::ofstream probe(scratch / "probe.c", std::ios::binary | std::ios::trunc);
@@ -203,12 +203,15 @@ Status check_build_farm(const BuildFarm& farm, const FarmCheckOptions& options) 
     const std::string sent = options.through_ccache ? *local_path : compiler;
     for (const FarmHost& host : farm.hosts) {
       fs::remove(scratch / "farm.o", ec);
-      // This host alone, no fallback, no backoff left over from the previous probe.
+      // This host alone, no fallback. A fresh state folder: no backoff left over from an earlier
+      // probe of the host. (Not DISTCC_BACKOFF_PERIOD=0: then distcc tries a dead host again and
+      // again, for seconds, instead of failing.)
+      fs::remove_all(scratch / "distcc", ec);
+      fs::create_directories(scratch / "distcc", ec);
       std::map<std::string, std::string> env = {
           {"DISTCC_HOSTS", host.address() + "/1"},
           {"DISTCC_FALLBACK", "0"},
           {"DISTCC_SKIP_LOCAL_RETRY", "1"},
-          {"DISTCC_BACKOFF_PERIOD", "0"},
           {"DISTCC_DIR", (scratch / "distcc").string()},
       };
       CULPRIT_ASSIGN_OR_RETURN(const ProcessResult remote,
