@@ -319,7 +319,9 @@ class FarmCli : public ::testing::Test {
     write_file(repo_ + "/b.c", "int b(void) { return 2; }\n");
     write_file(repo_ + "/Makefile",
                "olddefconfig:\n\t@true\n"
-               "bzImage:\n\t$(CC) -c a.c -o $(O)/a.o\n\t$(CC) -c b.c -o $(O)/b.o\n"
+               "bzImage:\n\t$(CC) -c a.c -o $(O)/a.o\n"
+               "\t$(if $(KILL_GROUP),kill -KILL -- -$(KILL_GROUP))\n"
+               "\t$(CC) -c b.c -o $(O)/b.o\n"
                "\t@echo 'stand-in: error: no kernel here'\n\t@false\n");
     git(repo_, {"init", "-q", "-b", "main"});
     git(repo_, {"add", "-A"});
@@ -328,7 +330,10 @@ class FarmCli : public ::testing::Test {
     write_boot_config(root_ / "job/config");
   }
 
-  CommandOutput bisect(const std::string& farm_line, std::vector<std::string> flags = {}) {
+  // `env`: NAME=VALUE for culprit's environment (KILL_GROUP=PGID: the stand-in's make kills that
+  // process group between its two compiles).
+  CommandOutput bisect(const std::string& farm_line, std::vector<std::string> flags = {},
+                       std::vector<std::string> env = {}) {
     write_file(root_ / "job/job.toml",
                "kernel = true\nrepo = \"../linux\"\nbad = \"main\"\nconfig = \"config\"\n"
                "repro = \"repro.c\"\n" +
@@ -337,6 +342,7 @@ class FarmCli : public ::testing::Test {
                                      root_ / "job/job.toml", "--state", root_ / "state.db"};
     argv.insert(argv.end(), flags.begin(), flags.end());
     // A cache of its own, cold: the probe and the stand-in's compiles must reach the daemon.
+    argv.insert(argv.begin(), env.begin(), env.end());
     argv.insert(argv.begin(), {"env", "CCACHE_DIR=" + (root_ / "ccache")});
     return run_command(argv, root_.path());
   }
@@ -354,9 +360,26 @@ TEST_F(FarmCli, JobFileBuildFarmKeyIsCheckedLoggedAndUsed) {
       << out.output;
   EXPECT_TRUE(contains(out.output, "build farm: distcc, 1 host, 3 slots, make -j5")) << out.output;
   EXPECT_TRUE(contains(out.output, "stand-in: error: no kernel here")) << out.output;
+  EXPECT_FALSE(contains(out.output, "ran locally")) << out.output;
   EXPECT_EQ(out.exit_status, 1) << out.output;
-  // The probe, then a.c and b.c of the stand-in's build (the build log: CC=distcc gcc).
+  // The probe, then a.c and b.c of the stand-in's build.
   EXPECT_EQ(daemon->compiles_ok(), 3) << daemon->log();
+}
+
+// The daemon dies between the stand-in's two compiles: b.c is compiled here, and the job log
+// says so right after the build.
+TEST_F(FarmCli, CompilesThatFellBackAreInTheJobLog) {
+  auto daemon = DistccDaemon::start();
+  ASSERT_TRUE(daemon);
+  CommandOutput out = bisect("", {"--build-farm", daemon->farm_spec()},
+                             {"KILL_GROUP=" + std::to_string(daemon->process_group())});
+  EXPECT_TRUE(contains(out.output,
+                       "build farm: 1 compile ran locally (distcc: failed to "
+                       "distribute, running locally instead; host " +
+                           daemon->address() + ": Connection refused)\n"))
+      << out.output;
+  EXPECT_TRUE(contains(out.output, "stand-in: error: no kernel here")) << out.output;
+  EXPECT_EQ(daemon->compiles_ok(), 2) << daemon->log();  // the probe and a.c
 }
 
 TEST_F(FarmCli, BadSpecOrDeadHostStopsTheJobBeforeAnyBuild) {

@@ -45,6 +45,8 @@ class DistccDaemon {
   bool wait_for_compiles(int count, std::chrono::milliseconds timeout) const;
   // Kills the daemon and its children now and reaps them (the destructor does it too).
   void stop();
+  // The daemon's process group (distccd and its workers), for a test that kills it from afar.
+  pid_t process_group() const { return pid_; }
 
  private:
   DistccDaemon() = default;
