@@ -137,27 +137,31 @@ TEST(BuildFarmCheck, CompilerThatDiffersOnTheHost) {
   EXPECT_TRUE(through_ccache.ok()) << through_ccache.error().message;
 }
 
-// A stand-in for a Linux tree that KernelBuilder can build: the files check_kernel_tree looks
-// for, and a Makefile whose bzImage compiles 40 C files with $(CC) into $(O) and links them into
-// vmlinux (ld -r), copied to arch/x86/boot/bzImage. Each file takes a fraction of a second at
-// -O2, so a build lasts long enough to kill a daemon in the middle of it.
-std::string make_stand_in_kernel(const std::string& root) {
-  const std::string tree = root + "/checkout";
-  fs::create_directories(tree + "/arch/x86");
-  fs::create_directories(tree + "/scripts/kconfig");
+// The files check_kernel_tree looks for in `tree`, and `makefile` as its Makefile: a stand-in
+// for Linux whose olddefconfig and bzImage are the Makefile's.
+void write_stand_in_tree(const std::string& tree, const std::string& makefile) {
   write_file(tree + "/Kconfig", "mainmenu \"stand-in\"\n");
   write_file(tree + "/arch/x86/Makefile", "\n");
   write_file(tree + "/scripts/kconfig/conf.c", "\n");
-  write_file(tree + "/Makefile",
-             "SOURCES := $(sort $(wildcard src/*.c))\n"
-             "OBJECTS := $(SOURCES:src/%.c=$(O)/obj/%.o)\n"
-             "olddefconfig:\n\t@true\n"
-             "bzImage: $(O)/vmlinux\n"
-             "\t@mkdir -p $(O)/arch/x86/boot\n"
-             "\tcp $(O)/vmlinux $(O)/arch/x86/boot/bzImage\n"
-             "$(O)/vmlinux: $(OBJECTS)\n\tld -r -o $@ $^\n"
-             "$(O)/obj/%.o: src/%.c\n\t@mkdir -p $(@D)\n\t$(CC) -O2 -c $< -o $@\n"
-             ".PHONY: olddefconfig bzImage\n");
+  write_file(tree + "/Makefile", makefile);
+}
+
+// A stand-in for a Linux tree that KernelBuilder can build: its bzImage compiles 40 C files with
+// $(CC) into $(O) and links them into vmlinux (ld -r), copied to arch/x86/boot/bzImage. Each file
+// takes a fraction of a second at -O2, so a build lasts long enough to kill a daemon in the
+// middle of it.
+std::string make_stand_in_kernel(const std::string& root) {
+  const std::string tree = root + "/checkout";
+  write_stand_in_tree(tree,
+                      "SOURCES := $(sort $(wildcard src/*.c))\n"
+                      "OBJECTS := $(SOURCES:src/%.c=$(O)/obj/%.o)\n"
+                      "olddefconfig:\n\t@true\n"
+                      "bzImage: $(O)/vmlinux\n"
+                      "\t@mkdir -p $(O)/arch/x86/boot\n"
+                      "\tcp $(O)/vmlinux $(O)/arch/x86/boot/bzImage\n"
+                      "$(O)/vmlinux: $(OBJECTS)\n\tld -r -o $@ $^\n"
+                      "$(O)/obj/%.o: src/%.c\n\t@mkdir -p $(@D)\n\t$(CC) -O2 -c $< -o $@\n"
+                      ".PHONY: olddefconfig bzImage\n");
   for (int file = 0; file < kSourceFiles; ++file) {
     std::string source = "/* stand-in kernel file " + std::to_string(file) + " */\n";
     for (int function = 0; function < 60; ++function) {
@@ -310,19 +314,14 @@ class FarmCli : public ::testing::Test {
  protected:
   void SetUp() override {
     repo_ = root_ / "linux";
-    fs::create_directories(repo_ + "/arch/x86");
-    fs::create_directories(repo_ + "/scripts/kconfig");
-    write_file(repo_ + "/Kconfig", "mainmenu \"stand-in\"\n");
-    write_file(repo_ + "/arch/x86/Makefile", "\n");
-    write_file(repo_ + "/scripts/kconfig/conf.c", "\n");
     write_file(repo_ + "/a.c", "int a(void) { return 1; }\n");
     write_file(repo_ + "/b.c", "int b(void) { return 2; }\n");
-    write_file(repo_ + "/Makefile",
-               "olddefconfig:\n\t@true\n"
-               "bzImage:\n\t$(CC) -c a.c -o $(O)/a.o\n"
-               "\t$(if $(KILL_GROUP),kill -KILL -- -$(KILL_GROUP))\n"
-               "\t$(CC) -c b.c -o $(O)/b.o\n"
-               "\t@echo 'stand-in: error: no kernel here'\n\t@false\n");
+    write_stand_in_tree(repo_,
+                        "olddefconfig:\n\t@true\n"
+                        "bzImage:\n\t$(CC) -c a.c -o $(O)/a.o\n"
+                        "\t$(if $(KILL_GROUP),kill -KILL -- -$(KILL_GROUP))\n"
+                        "\t$(CC) -c b.c -o $(O)/b.o\n"
+                        "\t@echo 'stand-in: error: no kernel here'\n\t@false\n");
     git(repo_, {"init", "-q", "-b", "main"});
     git(repo_, {"add", "-A"});
     git(repo_, {"commit", "-q", "-m", "stand-in kernel"});
