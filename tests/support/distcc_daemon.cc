@@ -14,9 +14,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <utility>
 #include <vector>
 
 extern char** environ;
@@ -37,6 +39,37 @@ std::string slurp(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// The parent of process `pid` from /proc/PID/stat ("PID (COMM) STATE PPID ..."); 0 when gone.
+pid_t parent_of(pid_t pid) {
+  const std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
+  const std::size_t comm_end = stat.rfind(')');
+  if (comm_end == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(comm_end + 1));
+  std::string state;
+  pid_t parent = 0;
+  fields >> state >> parent;
+  return parent;
+}
+
+// Every process below `root` in the process tree, parents before children.
+std::vector<pid_t> descendants_of(pid_t root) {
+  std::vector<std::pair<pid_t, pid_t>> processes;  // (pid, parent)
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = std::stoi(name);
+    processes.emplace_back(pid, parent_of(pid));
+  }
+  std::vector<pid_t> found = {root};
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    for (const auto& [pid, parent] : processes) {
+      if (parent == found[i]) found.push_back(pid);
+    }
+  }
+  found.erase(found.begin());
+  return found;
 }
 
 }  // namespace
@@ -142,11 +175,21 @@ DistccDaemon::~DistccDaemon() {
 
 void DistccDaemon::stop() {
   if (pid_ <= 0) return;
+  // The workers share the daemon's group, but each compiler they run gets a group of its own. So:
+  // freeze the group (no worker starts another compiler), list every descendant, kill them all.
+  ::kill(-pid_, SIGSTOP);
+  const std::vector<pid_t> descendants = descendants_of(pid_);
   ::kill(-pid_, SIGKILL);
+  for (pid_t pid : descendants) ::kill(pid, SIGKILL);
   int status = 0;
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
-  // The workers, re-parented to this process (a subreaper), are in the same group.
+  // Orphaned by the daemon's death, they are this process's children now (a subreaper).
+  for (pid_t pid : descendants) {
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  // Workers of a daemon that someone else killed are this process's already, not the daemon's.
   while (::waitpid(-pid_, &status, 0) > 0 || errno == EINTR) {
   }
   pid_ = -1;

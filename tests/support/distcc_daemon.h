@@ -1,5 +1,5 @@
 // DistccDaemon: a real distccd for the build farm's tests, on 127.0.0.1 only, stopped (killed and
-// reaped, with the children it forked) when the object dies:
+// reaped, with its workers and the compilers they run) when the object dies:
 //
 //   distccd --no-detach --daemon --listen 127.0.0.1 --port P --allow 127.0.0.1
 //           --log-file F --log-level info --jobs 2
