@@ -23,6 +23,9 @@ ctest --test-dir build/release --output-on-failure -j2 --timeout 1200
 
 # The kernel backend end to end: a real Linux history built with make and booted in QEMU (issue 4).
 CULPRIT_BUILD_DIR=build/release bash scripts/kernel-example.sh
+# The same bisection through a build farm: a real distccd and a real sshd on loopback as the compile
+# host and the runner host, one stopped and one killed mid-job (issue 17).
+CULPRIT_BUILD_DIR=build/release bash scripts/kernel-farm-example.sh
 
 bash scripts/build.sh build/asan -DCMAKE_BUILD_TYPE=Debug -DCULPRIT_SANITIZE=ON -DCULPRIT_BENCH=OFF
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -29,25 +30,22 @@ std::string file_digest(const std::string& path) {
   return to_hex(sha256(read_file(path, "file").value_or("")));
 }
 
-}  // namespace
-
-Result<int> parse_memory_mb(const std::string& text) {
-  std::size_t used = 0;
-  long value = 0;
-  try {
-    value = std::stol(text, &used);
-  } catch (const std::exception&) {
-    return make_error(fmt::format("bad memory size `{}` (use 512M or 1G)", text));
+// The local files the hosts' ssh options name must be there (ssh would only warn and go on).
+Status check_vm_host_files(const std::vector<runner::VmHost>& hosts) {
+  for (const runner::VmHost& host : hosts) {
+    for (const auto& [what, path] :
+         {std::pair{"identity", &host.identity}, std::pair{"known_hosts", &host.known_hosts}}) {
+      std::error_code ec;
+      if (!path->empty() && !fs::is_regular_file(*path, ec)) {
+        return make_error(
+            fmt::format("vm host {}: {} file not found: {}", host.name(), what, *path));
+      }
+    }
   }
-  std::string unit = text.substr(used);
-  long mb = -1;
-  if (unit.empty() || unit == "M" || unit == "m" || unit == "MB" || unit == "MiB") mb = value;
-  if (unit == "G" || unit == "g" || unit == "GB" || unit == "GiB") mb = value * 1024;
-  if (mb < 64 || mb > (1 << 20)) {
-    return make_error(fmt::format("bad memory size `{}` (use 512M or 1G, at least 64M)", text));
-  }
-  return static_cast<int>(mb);
+  return {};
 }
+
+}  // namespace
 
 Result<Backend> make_kernel_backend(const KernelBackendOptions& options, const BackendLog& log) {
   std::error_code ec;
@@ -55,6 +53,13 @@ Result<Backend> make_kernel_backend(const KernelBackendOptions& options, const B
     return make_error("kernel config not found: " + options.config);
   }
   CULPRIT_ASSIGN_OR_RETURN(const int memory_mb, parse_memory_mb(options.vm_memory));
+  CULPRIT_ASSIGN_OR_RETURN(const runner::Accelerator accelerator,
+                           runner::parse_accelerator(options.accelerator));
+  std::vector<runner::VmHost> hosts;
+  if (!options.vm_hosts.empty()) {
+    CULPRIT_ASSIGN_OR_RETURN(hosts, runner::parse_vm_hosts(options.vm_hosts));
+    CULPRIT_TRY(check_vm_host_files(hosts));
+  }
   std::optional<builder::CompilerTable> compilers;
   if (!options.compilers.empty()) {
     CULPRIT_ASSIGN_OR_RETURN(compilers, builder::CompilerTable::load(options.compilers));
@@ -97,15 +102,23 @@ Result<Backend> make_kernel_backend(const KernelBackendOptions& options, const B
   run_config.boot_timeout = std::chrono::seconds(options.boot_timeout_s);
   run_config.no_output_timeout = std::chrono::seconds(options.no_output_timeout_s);
   run_config.cmdline = options.cmdline;
-  run_config.accelerator = options.accelerator == "kvm"   ? runner::Accelerator::kvm
-                           : options.accelerator == "tcg" ? runner::Accelerator::tcg
-                                                          : runner::Accelerator::automatic;
+  run_config.accelerator = accelerator;
   run_config.vms = vms_for_memory(options.vms > 0 ? options.vms : cpu_count(), memory_mb, log);
   bool kvm = run_config.accelerator == runner::Accelerator::kvm ||
              (run_config.accelerator == runner::Accelerator::automatic && runner::kvm_usable());
   log(fmt::format("VMs: {} at once, {} MiB each, {}; kernel command line: {}", run_config.vms,
                   memory_mb, kvm ? "KVM (TCG if KVM does not boot)" : "TCG",
                   runner::kernel_cmdline(run_config)));
+
+  run_config.hosts = std::move(hosts);
+  run_config.log = log;
+  auto runner = std::make_unique<runner::QemuRunner>(std::move(run_config));
+  if (!options.vm_hosts.empty()) {
+    CULPRIT_TRY(runner->prepare_hosts());
+    const std::string summary = runner->hosts_summary();
+    log(fmt::format("VM hosts: {}; runs spread over {} slots", summary.empty() ? "none" : summary,
+                    runner->slots()));
+  }
 
   builder::KernelBuildConfig build_config;
   build_config.repo = options.repo;
@@ -119,7 +132,7 @@ Result<Backend> make_kernel_backend(const KernelBackendOptions& options, const B
   // One build folder per commit tested at once: a kernel checkout and build take gigabytes, and an
   // incremental rebuild in the same folder is cheap.
   backend.build_slots = options.parallel;
-  backend.run_slots = run_config.vms;
+  backend.run_slots = runner->slots();
   backend.arch = "x86_64";
   // The build farm is not in the key: its hosts run the compilers checked to be the same as
   // here, so what is built is the same.
@@ -128,7 +141,7 @@ Result<Backend> make_kernel_backend(const KernelBackendOptions& options, const B
                   file_digest(options.config), file_digest(repro), options.run_time_s,
                   options.cmdline, options.compilers.empty() ? "" : file_digest(options.compilers));
   backend.builder = std::make_unique<builder::KernelBuilder>(std::move(build_config));
-  backend.runner = std::make_unique<runner::QemuRunner>(std::move(run_config));
+  backend.runner = std::move(runner);
   return backend;
 }
 

@@ -121,9 +121,9 @@ struct SpawnSetup {
   }
 };
 
-// Starts the child with stdin from /dev/null and stdout+stderr on `output_fd`, in a new process
-// group, with default signal dispositions and an empty signal mask whatever ours are (a child that
-// inherits an ignored SIGPIPE behaves differently in a pipeline).
+// Starts the child with stdin from spec.stdin_file (default /dev/null) and stdout+stderr on
+// `output_fd`, in a new process group, with default signal dispositions and an empty signal mask
+// whatever ours are (a child that inherits an ignored SIGPIPE behaves differently in a pipeline).
 Result<pid_t> spawn(const ProcessSpec& spec, int output_fd) {
   SpawnSetup setup;
   sigset_t all_signals;
@@ -136,7 +136,8 @@ Result<pid_t> spawn(const ProcessSpec& spec, int output_fd) {
   posix_spawnattr_setsigdefault(&setup.attr, &all_signals);
   posix_spawnattr_setsigmask(&setup.attr, &no_signals);
 
-  posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  const std::string stdin_file = spec.stdin_file.empty() ? "/dev/null" : spec.stdin_file;
+  posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, stdin_file.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&setup.actions, output_fd, STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&setup.actions, output_fd, STDERR_FILENO);
   // Descriptors we inherited without close-on-exec (from whoever started us) stay ours.

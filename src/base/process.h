@@ -22,6 +22,7 @@ struct ProcessSpec {
   std::map<std::string, std::string> env;  // added to (overriding) the inherited environment
   std::chrono::milliseconds timeout{0};    // 0: none
   std::size_t output_limit = 4u << 20;     // bytes of output kept (the tail)
+  std::string stdin_file;                  // the child's stdin; empty: /dev/null
 };
 
 struct ProcessResult {

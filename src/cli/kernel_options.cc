@@ -49,6 +49,10 @@ void add_kernel_options(CLI::App& bisect, KernelFlags& flags) {
       .add_option("--vm-accel", flags.options.accelerator,
                   "Kernel: QEMU accelerator: auto (KVM when /dev/kvm works), kvm or tcg")
       ->check(CLI::IsMember({"auto", "kvm", "tcg"}));
+  bisect.add_option("--vm-hosts", flags.options.vm_hosts,
+                    "Kernel: VM hosts over ssh, comma-separated: ssh://[user@]host[:port]"
+                    "[?slots=N&memory=M&identity=FILE&known_hosts=FILE&accel=auto|kvm|tcg&"
+                    "dir=REMOTE_DIR]; their slots add to --vms (docs/farm.md)");
   bisect
       .add_option("--build-jobs", flags.options.build_jobs,
                   "Kernel: make -j (default: one per CPU, plus the build farm's slots)")

@@ -13,11 +13,12 @@ JobLog::JobLog(std::FILE* out, const std::string& log_path, bool force_status)
 }
 
 JobLog::~JobLog() {
-  clear_status();
+  clear_status_locked();
   if (file_ != nullptr) std::fclose(file_);
 }
 
 void JobLog::line(const std::string& text) {
+  std::lock_guard lock(mutex_);
   if (out_ != nullptr) {
     if (terminal_ && !status_.empty()) std::fputs("\r\033[K", out_);
     std::fputs(text.c_str(), out_);
@@ -43,6 +44,7 @@ void JobLog::line(const std::string& text) {
 }
 
 void JobLog::status(const std::string& text) {
+  std::lock_guard lock(mutex_);
   if (!terminal_ || out_ == nullptr) return;
   status_ = text;
   std::fputs("\r\033[K", out_);
@@ -51,6 +53,11 @@ void JobLog::status(const std::string& text) {
 }
 
 void JobLog::clear_status() {
+  std::lock_guard lock(mutex_);
+  clear_status_locked();
+}
+
+void JobLog::clear_status_locked() {
   if (!terminal_ || out_ == nullptr || status_.empty()) return;
   std::fputs("\r\033[K", out_);
   std::fflush(out_);

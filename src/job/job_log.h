@@ -1,12 +1,14 @@
 // JobLog: the bisection log, syzbot's wording, one line at a time, to stdout, to `--log FILE`
 // and into the store (so `culprit show` can print it later). On a terminal it also keeps a live
 // status line under the log (current commit, step k of about n, candidates left, runs done),
-// erased before each log line and redrawn after it.
+// erased before each log line and redrawn after it. Safe to call from several threads (the kernel
+// backend's runner logs from its VM slots while the job logs their runs).
 #pragma once
 
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,7 @@ class JobLog {
   // The lines earlier sessions of this job logged: while the job replays them they go to the
   // console only, not to the file again.
   void expect_replay(std::vector<std::string> lines) {
+    std::lock_guard lock(mutex_);
     replay_ = std::move(lines);
     replay_at_ = 0;
   }
@@ -45,6 +48,8 @@ class JobLog {
   void clear_status();
 
  private:
+  void clear_status_locked();
+  std::mutex mutex_;  // one line at a time, whole, in order
   std::FILE* out_;
   std::FILE* file_ = nullptr;
   bool wants_file_ = false;

@@ -26,6 +26,7 @@
 #include "base/process.h"
 #include "report/report.h"
 #include "runner/initramfs.h"
+#include "runner/run_queue.h"
 
 extern char** environ;
 
@@ -39,6 +40,9 @@ constexpr std::size_t kConsoleLimit = 4u << 20;  // bytes of console kept per ru
 // After the init's "done", QEMU should exit at once (reboot + -no-reboot); past this, it is
 // stopped.
 constexpr std::chrono::seconds kExitAfterDone{30};
+// After a host failed under a run, its slot waits this long before taking another, so that the
+// run given back goes to another slot when one is free.
+constexpr std::chrono::seconds kRequeuePause{2};
 // Under KVM the kernel prints its banner within a second or two; a nested KVM that does not work
 // hangs in the firmware or makes QEMU abort. Until one KVM boot has worked, this long without the
 // banner means KVM is unusable here and the run is done again under TCG.
@@ -82,16 +86,25 @@ std::string_view without_timestamp(std::string_view line) {
   return line;
 }
 
-// QEMU, started with its stdout and stderr on one pipe, in a process group of its own (so the
-// interrupt handler can stop it).
+// The VM's process (QEMU, or ssh running it on a host), started with its stdout and stderr on one
+// pipe, in a process group of its own (so the interrupt handler can stop it). With `keep_stdin`,
+// its stdin is a pipe held open until the VM is stopped (ssh's session then ends, and the remote
+// watcher stops QEMU there); else /dev/null.
 struct Vm {
   pid_t pid = -1;
   int output = -1;
+  int input = -1;  // our end of its stdin, or -1
 };
 
-Result<Vm> start_vm(const std::vector<std::string>& argv) {
+Result<Vm> start_vm(const std::vector<std::string>& argv, bool keep_stdin) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return make_error(std::string("pipe: ") + std::strerror(errno));
+  int input[2] = {-1, -1};
+  if (keep_stdin && pipe2(input, O_CLOEXEC) != 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return make_error(std::string("pipe: ") + std::strerror(errno));
+  }
   posix_spawnattr_t attr;
   posix_spawn_file_actions_t actions;
   posix_spawnattr_init(&attr);
@@ -104,7 +117,11 @@ Result<Vm> start_vm(const std::vector<std::string>& argv) {
   posix_spawnattr_setpgroup(&attr, 0);
   posix_spawnattr_setsigdefault(&attr, &all_signals);
   posix_spawnattr_setsigmask(&attr, &no_signals);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  if (keep_stdin) {
+    posix_spawn_file_actions_adddup2(&actions, input[0], STDIN_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  }
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
   std::vector<std::string> args = argv;
@@ -116,16 +133,19 @@ Result<Vm> start_vm(const std::vector<std::string>& argv) {
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   ::close(fds[1]);
+  if (input[0] >= 0) ::close(input[0]);
   if (err != 0) {
     ::close(fds[0]);
+    if (input[1] >= 0) ::close(input[1]);
     if (err == ENOENT) {
-      return make_error(fmt::format("{} not found (install the qemu-system-x86 package)", argv[0]));
+      return make_error(fmt::format("{} not found (install the {} package)", argv[0],
+                                    keep_stdin ? "openssh-client" : "qemu-system-x86"));
     }
     return make_error(fmt::format("cannot start {}: {}", argv[0], std::strerror(err)));
   }
   register_child_group(pid);
   fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
-  return Vm{pid, fds[0]};
+  return Vm{pid, fds[0], input[1]};
 }
 
 // How the VM's run ended, before classification.
@@ -236,6 +256,11 @@ std::string clean_console(std::string_view raw) {
   return out;
 }
 
+std::chrono::seconds remote_vm_limit(const QemuRunConfig& config) {
+  return config.boot_timeout + config.run_time + config.no_output_timeout + config.crash_grace +
+         kExitAfterDone + std::chrono::seconds(60);
+}
+
 QemuRunner::QemuRunner(QemuRunConfig config) : config_(std::move(config)) {
   switch (config_.accelerator) {
     case Accelerator::automatic:
@@ -248,27 +273,87 @@ QemuRunner::QemuRunner(QemuRunConfig config) : config_(std::move(config)) {
       use_kvm_ = false;
       break;
   }
+  hosts_ = std::make_unique<VmHostPool>(config_.hosts, config_.log);
+}
+
+QemuRunner::~QemuRunner() = default;
+
+Status QemuRunner::prepare_hosts() {
+  if (!hosts_prepared_) {
+    hosts_prepared_ = true;
+    if (Status prepared = hosts_->prepare(config_.qemu, config_.memory_mb); !prepared.ok()) {
+      prepare_error_ = prepared.error();
+    }
+  }
+  if (prepare_error_) return *prepare_error_;
+  return {};
+}
+
+int QemuRunner::slots() const {
+  return config_.vms + hosts_->usable_slots();
+}
+
+std::string QemuRunner::hosts_summary() const {
+  return hosts_->summary();
+}
+
+std::size_t QemuRunner::copies() const {
+  return hosts_->files().copies();
+}
+
+std::uint64_t QemuRunner::bytes_copied() const {
+  return hosts_->files().bytes_copied();
 }
 
 ReproRun QemuRunner::run_one(const RunRequest& request, int index) const {
-  if (use_kvm_ && kvm_state_.load() >= 0) {
+  std::optional<std::string> no_host_fault;
+  return run_at(request, index, std::nullopt, no_host_fault);
+}
+
+ReproRun QemuRunner::run_at(const RunRequest& request, int index, Place place,
+                            std::optional<std::string>& host_fault) const {
+  const bool use_kvm = place ? hosts_->kvm(*place) : use_kvm_;
+  std::atomic<int>& kvm_state = place ? hosts_->kvm_state(*place) : kvm_state_;
+  if (use_kvm && kvm_state.load() >= 0) {
     bool kvm_failed = false;
-    ReproRun run = boot(request, index, true, kvm_failed);
+    ReproRun run = boot(request, index, place, true, kvm_state, kvm_failed, host_fault);
+    if (host_fault) return run;
     if (!kvm_failed) {
-      kvm_state_.store(1);
+      kvm_state.store(1);
       return run;
     }
-    if (kvm_state_.exchange(-1) != -1) {
-      std::fprintf(stderr, "culprit: %s (%s); using TCG\n",
-                   run.error.empty() ? "QEMU does not boot with KVM here" : "KVM failed here",
-                   run.error.empty() ? last_nonempty_line(run.console).c_str() : run.error.c_str());
+    if (kvm_state.exchange(-1) != -1) {
+      std::string line = fmt::format(
+          "{}{} ({}); using TCG", place ? "vm host " + hosts_->host(*place).name() + ": " : "",
+          run.error.empty() ? "QEMU does not boot with KVM here" : "KVM failed here",
+          run.error.empty() ? last_nonempty_line(run.console) : run.error);
+      if (place && config_.log) {
+        config_.log(line);
+      } else {
+        std::fprintf(stderr, "culprit: %s\n", line.c_str());
+      }
     }
   }
   bool ignored = false;
-  return boot(request, index, false, ignored);
+  return boot(request, index, place, false, kvm_state, ignored, host_fault);
 }
 
-ReproRun QemuRunner::boot(const RunRequest& request, int index, bool kvm, bool& kvm_failed) const {
+Result<std::vector<std::string>> QemuRunner::vm_argv(const std::string& image, Place place,
+                                                     bool kvm) const {
+  if (!place) return qemu_argv(config_, image, kvm);
+  const VmHost& host = hosts_->host(*place);
+  CULPRIT_ASSIGN_OR_RETURN(const std::string remote_image,
+                           hosts_->files().ensure(host, image, "bzImage"));
+  QemuRunConfig remote = config_;
+  CULPRIT_ASSIGN_OR_RETURN(remote.initramfs,
+                           hosts_->files().ensure(host, config_.initramfs, "initramfs"));
+  return ssh_argv(
+      host, remote_vm_command(remote_vm_limit(config_), qemu_argv(remote, remote_image, kvm)));
+}
+
+ReproRun QemuRunner::boot(const RunRequest& request, int index, Place place, bool kvm,
+                          const std::atomic<int>& kvm_state, bool& kvm_failed,
+                          std::optional<std::string>& host_fault) const {
   ReproRun run;
   run.index = index;
   std::error_code ec;
@@ -282,8 +367,16 @@ ReproRun QemuRunner::boot(const RunRequest& request, int index, bool kvm, bool& 
   fs::path artifacts = fs::path(request.job_dir) / "artifacts" / request.commit.substr(0, 12);
   fs::create_directories(artifacts, ec);
 
+  Result<std::vector<std::string>> argv = vm_argv(image.string(), place, kvm);
+  if (!argv) {
+    // Only a host's copy fails here: the host's fault, not the commit's.
+    run.outcome = RunOutcome::infra_error;
+    run.error = fmt::format("vm host {}: {}", hosts_->host(*place).name(), argv.error().message);
+    host_fault = argv.error().message;
+    return run;
+  }
   const Clock::time_point start = Clock::now();
-  Result<Vm> vm = start_vm(qemu_argv(config_, image.string(), kvm));
+  Result<Vm> vm = start_vm(*argv, place.has_value());
   if (!vm) {
     run.outcome = RunOutcome::infra_error;
     run.error = vm.error().message;
@@ -358,8 +451,7 @@ ReproRun QemuRunner::boot(const RunRequest& request, int index, bool kvm, bool& 
     Clock::time_point now = Clock::now();
     if (kvm_failure) {
       stop = Stop::kvm_failed;
-    } else if (kvm && !kernel_started && kvm_state_.load() == 0 &&
-               now - start >= kKvmProbeTimeout) {
+    } else if (kvm && !kernel_started && kvm_state.load() == 0 && now - start >= kKvmProbeTimeout) {
       stop = Stop::kvm_stuck;
     } else if (crash_line) {
       if (now - crash_at >= config_.crash_grace) stop = Stop::crash;
@@ -380,17 +472,31 @@ ReproRun QemuRunner::boot(const RunRequest& request, int index, bool kvm, bool& 
   }
   unregister_child_group(vm->pid);
   ::close(vm->output);
+  if (vm->input >= 0) ::close(vm->input);
   run.duration_s = seconds(Clock::now() - start);
   run.console = clean_console(raw);
   run.console_dropped = dropped;
 
-  fs::path console_path = artifacts / fmt::format("console-{}.log", index);
+  fs::path console_path =
+      artifacts / (place ? fmt::format("console-{}-on-{}.log", index, hosts_->host(*place).name())
+                         : fmt::format("console-{}.log", index));
   {
     std::ofstream out(console_path, std::ios::trunc);
     out << run.console;
     if (out) run.artifacts.push_back(console_path.string());
   }
 
+  // ssh's own failure (connection refused or lost, host key rejected) before the run came to an
+  // end of its own: the host's fault. A crash or the init's "done" already seen stands.
+  if (place && stop == Stop::exited && WIFEXITED(status) &&
+      WEXITSTATUS(status) == kSshFailureStatus && !done && !crash_line) {
+    run.outcome = RunOutcome::infra_error;
+    run.error = fmt::format("vm host {}: ssh failed: {}", hosts_->host(*place).name(),
+                            last_nonempty_line(run.console));
+    host_fault = "ssh failed: " + last_nonempty_line(run.console);
+    run.title = run.error;
+    return run;
+  }
   bool qemu_failed = stop == Stop::exited && WIFEXITED(status) && WEXITSTATUS(status) != 0;
   bool qemu_killed = stop == Stop::exited && WIFSIGNALED(status);
   if (kvm && (!kernel_started || kvm_failure)) {
@@ -443,21 +549,80 @@ ReproRun QemuRunner::boot(const RunRequest& request, int index, bool kvm, bool& 
 
 void QemuRunner::run(const RunRequest& request, std::span<const int> indices,
                      const std::function<void(const ReproRun&)>& on_done) {
-  std::atomic<std::size_t> next{0};
   std::mutex done_mutex;
-  auto worker = [&] {
-    for (std::size_t i; (i = next.fetch_add(1)) < indices.size();) {
-      if (request.stop_requested && request.stop_requested()) return;
-      ReproRun run = run_one(request, indices[i]);
-      std::lock_guard lock(done_mutex);
-      on_done(run);
+  auto report = [&](const ReproRun& run) {
+    std::lock_guard lock(done_mutex);
+    on_done(run);
+  };
+  if (Status prepared = prepare_hosts(); !prepared.ok()) {
+    for (int index : indices) {
+      ReproRun run;
+      run.index = index;
+      run.outcome = RunOutcome::infra_error;
+      run.error = prepared.error().message;
+      report(run);
+    }
+    return;
+  }
+  RunQueue queue(indices);
+  std::atomic<bool> stopped{false};
+  auto slot = [&](Place place) {
+    for (;;) {
+      if (place && !hosts_->usable(*place)) return;
+      if (request.stop_requested && request.stop_requested()) {
+        stopped = true;
+        return;
+      }
+      std::optional<int> index = queue.take();
+      if (!index) return;
+      // A slot may have waited in take() for a run to come back; the stop or its host being set
+      // aside may have come meanwhile.
+      if (request.stop_requested && request.stop_requested()) {
+        stopped = true;
+        queue.requeue(*index);
+        return;
+      }
+      if (place && !hosts_->usable(*place)) {
+        queue.requeue(*index);
+        return;
+      }
+      std::optional<std::string> host_fault;
+      ReproRun run = run_at(request, *index, place, host_fault);
+      if (host_fault) {
+        // Not evidence: the run is done again on another slot (waiting threads take it now,
+        // while this one waits a moment).
+        queue.requeue(*index);
+        if (!hosts_->record_failure(*place, *host_fault)) return;
+        std::this_thread::sleep_for(kRequeuePause);
+        continue;
+      }
+      if (place) hosts_->record_success(*place);
+      report(run);
+      queue.finished();
     }
   };
-  std::size_t count = std::min<std::size_t>(std::max(config_.vms, 1), indices.size());
+  std::vector<Place> places(static_cast<std::size_t>(std::max(config_.vms, 0)), std::nullopt);
+  for (std::size_t host = 0; host < hosts_->size(); ++host) {
+    if (!hosts_->usable(host)) continue;
+    places.insert(places.end(), static_cast<std::size_t>(hosts_->slots(host)), Place(host));
+  }
+  // More slots than runs: the first ones (local first) take them, the rest wait in case a run
+  // comes back from a failed host.
   std::vector<std::thread> threads;
-  for (std::size_t t = 1; t < count; ++t) threads.emplace_back(worker);
-  worker();
+  for (std::size_t t = 1; t < places.size(); ++t) threads.emplace_back(slot, places[t]);
+  if (!places.empty()) slot(places[0]);
   for (std::thread& thread : threads) thread.join();
+  if (stopped) return;
+  for (int index : queue.left()) {
+    ReproRun run;
+    run.index = index;
+    run.outcome = RunOutcome::infra_error;
+    const std::string last = hosts_->last_failure();
+    run.error = "no VM slot left: every VM host was set aside" +
+                (last.empty() ? std::string() : "; the last: " + last);
+    run.title = run.error;
+    report(run);
+  }
 }
 
 }  // namespace culprit::runner

@@ -18,6 +18,7 @@
 #include "builder/build_farm_check.h"
 #include "builder/kernel_builder.h"
 #include "support/distcc_daemon.h"
+#include "support/fake_kernel.h"
 #include "support/test_support.h"
 
 namespace culprit::testing {
@@ -137,31 +138,22 @@ TEST(BuildFarmCheck, CompilerThatDiffersOnTheHost) {
   EXPECT_TRUE(through_ccache.ok()) << through_ccache.error().message;
 }
 
-// The files check_kernel_tree looks for in `tree`, and `makefile` as its Makefile: a stand-in
-// for Linux whose olddefconfig and bzImage are the Makefile's.
-void write_stand_in_tree(const std::string& tree, const std::string& makefile) {
-  write_file(tree + "/Kconfig", "mainmenu \"stand-in\"\n");
-  write_file(tree + "/arch/x86/Makefile", "\n");
-  write_file(tree + "/scripts/kconfig/conf.c", "\n");
-  write_file(tree + "/Makefile", makefile);
-}
-
 // A stand-in for a Linux tree that KernelBuilder can build: its bzImage compiles 40 C files with
 // $(CC) into $(O) and links them into vmlinux (ld -r), copied to arch/x86/boot/bzImage. Each file
 // takes a fraction of a second at -O2, so a build lasts long enough to kill a daemon in the
 // middle of it.
 std::string make_stand_in_kernel(const std::string& root) {
   const std::string tree = root + "/checkout";
-  write_stand_in_tree(tree,
-                      "SOURCES := $(sort $(wildcard src/*.c))\n"
-                      "OBJECTS := $(SOURCES:src/%.c=$(O)/obj/%.o)\n"
-                      "olddefconfig:\n\t@true\n"
-                      "bzImage: $(O)/vmlinux\n"
-                      "\t@mkdir -p $(O)/arch/x86/boot\n"
-                      "\tcp $(O)/vmlinux $(O)/arch/x86/boot/bzImage\n"
-                      "$(O)/vmlinux: $(OBJECTS)\n\tld -r -o $@ $^\n"
-                      "$(O)/obj/%.o: src/%.c\n\t@mkdir -p $(@D)\n\t$(CC) -O2 -c $< -o $@\n"
-                      ".PHONY: olddefconfig bzImage\n");
+  write_fake_kernel_tree(tree,
+                         "SOURCES := $(sort $(wildcard src/*.c))\n"
+                         "OBJECTS := $(SOURCES:src/%.c=$(O)/obj/%.o)\n"
+                         "olddefconfig:\n\t@true\n"
+                         "bzImage: $(O)/vmlinux\n"
+                         "\t@mkdir -p $(O)/arch/x86/boot\n"
+                         "\tcp $(O)/vmlinux $(O)/arch/x86/boot/bzImage\n"
+                         "$(O)/vmlinux: $(OBJECTS)\n\tld -r -o $@ $^\n"
+                         "$(O)/obj/%.o: src/%.c\n\t@mkdir -p $(@D)\n\t$(CC) -O2 -c $< -o $@\n"
+                         ".PHONY: olddefconfig bzImage\n");
   for (int file = 0; file < kSourceFiles; ++file) {
     std::string source = "/* stand-in kernel file " + std::to_string(file) + " */\n";
     for (int function = 0; function < 60; ++function) {
@@ -188,11 +180,7 @@ std::string make_stand_in_kernel(const std::string& root) {
 
 // A .config with what KernelBuilder requires after olddefconfig, written to `path`.
 std::string write_boot_config(const std::string& path) {
-  std::string text;
-  for (const std::string& option : builder::required_boot_options()) {
-    text += "CONFIG_" + option + "=y\n";
-  }
-  write_file(path, text);
+  write_file(path, good_config());
   return path;
 }
 
@@ -316,12 +304,12 @@ class FarmCli : public ::testing::Test {
     repo_ = root_ / "linux";
     write_file(repo_ + "/a.c", "int a(void) { return 1; }\n");
     write_file(repo_ + "/b.c", "int b(void) { return 2; }\n");
-    write_stand_in_tree(repo_,
-                        "olddefconfig:\n\t@true\n"
-                        "bzImage:\n\t$(CC) -c a.c -o $(O)/a.o\n"
-                        "\t$(if $(KILL_GROUP),kill -KILL -- -$(KILL_GROUP))\n"
-                        "\t$(CC) -c b.c -o $(O)/b.o\n"
-                        "\t@echo 'stand-in: error: no kernel here'\n\t@false\n");
+    write_fake_kernel_tree(repo_,
+                           "olddefconfig:\n\t@true\n"
+                           "bzImage:\n\t$(CC) -c a.c -o $(O)/a.o\n"
+                           "\t$(if $(KILL_GROUP),kill -KILL -- -$(KILL_GROUP))\n"
+                           "\t$(CC) -c b.c -o $(O)/b.o\n"
+                           "\t@echo 'stand-in: error: no kernel here'\n\t@false\n");
     git(repo_, {"init", "-q", "-b", "main"});
     git(repo_, {"add", "-A"});
     git(repo_, {"commit", "-q", "-m", "stand-in kernel"});

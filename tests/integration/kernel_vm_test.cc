@@ -11,6 +11,7 @@
 
 #include "runner/initramfs.h"
 #include "runner/qemu_runner.h"
+#include "support/real_kernel.h"
 #include "support/test_support.h"
 
 namespace culprit::testing {
@@ -278,18 +279,13 @@ TEST(QemuRunnerTest, KvmFailingUnderTheGuestIsRedoneUnderTcg) {
 // Boots a real kernel twice in parallel with a reproducer that exits at once: both runs end OK,
 // the console shows the kernel and the init's markers.
 TEST(QemuRunnerTest, BootsARealKernel) {
-  const char* image = std::getenv("CULPRIT_TEST_BZIMAGE");
-  if (image == nullptr || *image == '\0') GTEST_SKIP() << "CULPRIT_TEST_BZIMAGE not set";
+  const std::string image = real_kernel_image();
+  if (image.empty()) GTEST_SKIP() << "CULPRIT_TEST_BZIMAGE not set";
   TempDir dir;
-  write_file(dir / "repro.c", "int main(void) { return 0; }\n");
-  auto files = runner::prepare_vm_files(dir / "vm", dir / "repro.c", "");
-  ASSERT_TRUE(files.ok()) << files.error().message;
-  runner::QemuRunConfig config;
-  config.initramfs = files->initramfs;
-  config.kernel_image = [&](const runner::RunRequest&) { return std::string(image); };
-  config.vms = 2;
-  config.run_time = std::chrono::seconds(2);
-  runner::QemuRunner runner(config);
+  Result<runner::QemuRunConfig> config = real_kernel_config(dir, image);
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  config->vms = 2;
+  runner::QemuRunner runner(*config);
   runner::RunRequest request;
   request.job_dir = dir / "job";
   request.commit = std::string(40, 'd');
