@@ -1,7 +1,6 @@
 #include "builder/build_farm.h"
 
 #include <algorithm>
-#include <charconv>
 #include <filesystem>
 #include <set>
 
@@ -17,15 +16,6 @@ constexpr std::string_view kCcachePrefix = "ccache ";
 
 Error bad_spec(std::string_view part, std::string_view why) {
   return make_error(fmt::format("bad --build-farm `{}`: {}", part, why));
-}
-
-std::optional<int> parse_number(std::string_view text, int low, int high) {
-  int value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < low || value > high) {
-    return std::nullopt;
-  }
-  return value;
 }
 
 Result<FarmHost> parse_host(std::string_view part) {
@@ -47,12 +37,12 @@ Result<FarmHost> parse_host(std::string_view part) {
     if (!option.starts_with("slots=")) {
       return bad_spec(part, fmt::format("unknown option `{}` (only slots=N)", option));
     }
-    std::optional<int> slots = parse_number(option.substr(6), 1, 1000);
+    std::optional<int> slots = parse_int(option.substr(6), 1, 1000);
     if (!slots) return bad_spec(part, "slots must be a number from 1 to 1000");
     host.slots = *slots;
   }
   if (std::size_t colon = rest.rfind(':'); colon != std::string_view::npos) {
-    std::optional<int> port = parse_number(rest.substr(colon + 1), 1, 65535);
+    std::optional<int> port = parse_int(rest.substr(colon + 1), 1, 65535);
     if (!port) return bad_spec(part, "the port must be a number from 1 to 65535");
     host.port = *port;
     rest = rest.substr(0, colon);
