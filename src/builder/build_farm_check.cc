@@ -58,9 +58,9 @@ std::string probe_failure(const FarmHost& host, const std::string& compiler,
         prefix, timeout.count(), compiler, compiler);
   }
   const std::string_view output = process.output;
-  // "nonblocking connect to 127.0.0.1:3633 failed: Connection refused", "failed to look up host
-  // \"x\": Name or service not known", "connect to ... timed out".
-  for (std::string_view part : {"connect to ", "failed to look up host"}) {
+  // "nonblocking connect to 127.0.0.1:3633 failed: Connection refused", "failed to resolve host
+  // nosuch.invalid port 3632: Name or service not known".
+  for (std::string_view part : {"connect to ", "failed to resolve host"}) {
     std::string_view line = line_with(output, part);
     if (line.empty()) continue;
     std::string_view message = after_level(line);

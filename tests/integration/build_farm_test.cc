@@ -80,7 +80,7 @@ TEST(BuildFarmCheck, ProbePassesAgainstARealDaemon) {
   EXPECT_TRUE(contains(daemon->log(), *find_executable("gcc") + " probe.c")) << daemon->log();
 }
 
-TEST(BuildFarmCheck, DeadPortCannotConnect) {
+TEST(BuildFarmCheck, DeadPortOrUnknownHostCannotConnect) {
   TempDir dir;
   const int port = free_local_port();
   const BuildFarm farm = farm_of("distcc://127.0.0.1:" + std::to_string(port));
@@ -88,6 +88,13 @@ TEST(BuildFarmCheck, DeadPortCannotConnect) {
   ASSERT_FALSE(checked.ok());
   EXPECT_EQ(checked.error().message, "build farm host 127.0.0.1:" + std::to_string(port) +
                                          ": cannot connect (Connection refused)");
+  // A name that does not resolve (.invalid never does): distcc says "failed to resolve host".
+  Status unknown =
+      builder::check_build_farm(farm_of("distcc://nosuch.invalid"), check_options(dir, {"gcc"}));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_TRUE(
+      unknown.error().message.starts_with("build farm host nosuch.invalid:3632: cannot connect ("))
+      << unknown.error().message;
 }
 
 // distccd finds a compiler in its own $PATH (after checking the name against its masquerade
@@ -262,6 +269,7 @@ TEST_F(FarmBuild, DaemonStoppedMidBuildFallsBackToLocalCompiles) {
       << done.log;
   ASSERT_EQ(done.result.notes.size(), 1u);
   const std::string& note = done.result.notes.front();
+  RecordProperty("fallback_note", note);  // in --gtest_output=xml's report
   EXPECT_TRUE(note.starts_with("build farm: ")) << note;
   EXPECT_TRUE(contains(note,
                        " ran locally (distcc: failed to distribute, running locally instead; "

@@ -208,12 +208,23 @@ std::string DistccDaemon::log() const {
 }
 
 int DistccDaemon::compiles_ok() const {
-  return static_cast<int>(count_of(log(), " COMPILE_OK "));
+  // A worker logs its job's summary after the client has the result: wait for the summary of
+  // every job begun ("compile from x.c to x.o") while the daemon runs, or a count read right
+  // after a compile could miss it.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::string text = log();
+  while (pid_ > 0 && count_of(text, "(dcc_job_summary)") < count_of(text, " compile from ") &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    text = log();
+  }
+  return static_cast<int>(count_of(text, " COMPILE_OK "));
 }
 
 bool DistccDaemon::wait_for_compiles(int count, std::chrono::milliseconds timeout) const {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (compiles_ok() < count) {
+  // The log as it is, not settled: a busy daemon always has a job begun.
+  while (static_cast<int>(count_of(log(), " COMPILE_OK ")) < count) {
     if (std::chrono::steady_clock::now() > deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

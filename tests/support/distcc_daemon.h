@@ -40,7 +40,8 @@ class DistccDaemon {
   std::string address() const;                 // "127.0.0.1:PORT"
   std::string farm_spec(int slots = 2) const;  // "distcc://127.0.0.1:PORT?slots=N"
   std::string log() const;                     // its log file
-  int compiles_ok() const;                     // COMPILE_OK lines in the log
+  // COMPILE_OK lines in the log, once every job begun has logged how it ended.
+  int compiles_ok() const;
   // Waits until at least `count` compiles have finished; false after `timeout`.
   bool wait_for_compiles(int count, std::chrono::milliseconds timeout) const;
   // Kills the daemon and its children now and reaps them (the destructor does it too).
