@@ -16,6 +16,9 @@ packages=(
   linux-source-6.1 bison flex bc libelf-dev libssl-dev xz-utils cpio qemu-system-x86
   # VM hosts over ssh (--vm-hosts) and their tests' throwaway sshd (tests/support/ssh_server.h)
   openssh-server openssh-client
+  # --build-farm: the distcc client for kernel compiles on other machines, and distccd for its
+  # tests (tests/support/distcc_daemon.h starts real daemons on 127.0.0.1)
+  distcc
 )
 missing=()
 for package in "${packages[@]}"; do

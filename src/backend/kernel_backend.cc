@@ -11,8 +11,11 @@
 
 #include "backend/preflight.h"
 #include "base/cpu.h"
+#include "base/executables.h"
 #include "base/files.h"
 #include "base/sha256.h"
+#include "builder/build_farm.h"
+#include "builder/build_farm_check.h"
 #include "builder/compiler_table.h"
 #include "builder/kernel_builder.h"
 #include "runner/initramfs.h"
@@ -61,6 +64,23 @@ Result<Backend> make_kernel_backend(const KernelBackendOptions& options, const B
   if (!options.compilers.empty()) {
     CULPRIT_ASSIGN_OR_RETURN(compilers, builder::CompilerTable::load(options.compilers));
   }
+  std::optional<builder::BuildFarm> farm;
+  if (!options.build_farm.empty()) {
+    CULPRIT_ASSIGN_OR_RETURN(farm, builder::BuildFarm::parse(options.build_farm));
+  }
+  const int build_jobs = options.build_jobs > 0 ? options.build_jobs
+                         : farm                 ? farm->make_jobs(cpu_count())
+                                                : cpu_count();
+  if (farm) {
+    builder::FarmCheckOptions check;
+    check.compilers = builder::farm_compilers(compilers);
+    check.through_ccache = find_executable("ccache").has_value();  // as KernelBuilder's
+    check.scratch_dir = options.work_dir + "/farm-check";
+    log(fmt::format("build farm: checking {} with {}", farm->distcc_hosts(),
+                    fmt::join(check.compilers, ", ")));
+    CULPRIT_TRY(builder::check_build_farm(*farm, check));
+    log("build farm: " + farm->summary(build_jobs));
+  }
   CULPRIT_TRY(runner::check_qemu("qemu-system-x86_64"));
   CULPRIT_TRY(check_kernel_repo(options.repo, options.bad));
   CULPRIT_TRY(
@@ -104,7 +124,8 @@ Result<Backend> make_kernel_backend(const KernelBackendOptions& options, const B
   build_config.repo = options.repo;
   build_config.config_path = fs::absolute(options.config, ec).string();
   build_config.compilers = std::move(compilers);
-  build_config.jobs = options.build_jobs > 0 ? options.build_jobs : cpu_count();
+  build_config.jobs = build_jobs;
+  build_config.farm = std::move(farm);
   build_config.timeout = std::chrono::seconds(options.build_timeout_s);
 
   Backend backend;
@@ -113,6 +134,8 @@ Result<Backend> make_kernel_backend(const KernelBackendOptions& options, const B
   backend.build_slots = options.parallel;
   backend.run_slots = runner->slots();
   backend.arch = "x86_64";
+  // The build farm is not in the key: its hosts run the compilers checked to be the same as
+  // here, so what is built is the same.
   backend.key =
       fmt::format("kernel\nconfig={}\nrepro={}\nrun_time={}\ncmdline={}\ncompilers={}",
                   file_digest(options.config), file_digest(repro), options.run_time_s,

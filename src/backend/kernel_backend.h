@@ -32,19 +32,23 @@ struct KernelBackendOptions {
   // VM hosts over ssh, `ssh://[user@]host[:port][?slots=N&...],...` (runner/vm_host.h); their
   // slots add to `vms`. Not part of the job's key: where a run boots does not change it.
   std::string vm_hosts;
-  int build_jobs = 0;  // make -j; 0: one per CPU
+  int build_jobs = 0;  // make -j; 0: one per CPU (with a farm: its slots too)
+  // Compile on distcc hosts (builder/build_farm.h): "distcc://HOST[:PORT][?slots=N],..."; "":
+  // here. Not part of the key: a farm-built kernel is the same kernel.
+  std::string build_farm;
   int build_timeout_s = 3 * 3600;
 };
 
 // "512", "512M", "2G" -> MiB (runner/vm_host.h, which VM hosts' `memory=` shares).
 using runner::parse_memory_mb;
 
-// The kernel backend, ready to run: checks the input (the config file, qemu installed, the
-// preflight checks), builds the reproducer and the initramfs, and fills the Backend's key (the
-// digests of the config, the reproducer and the compiler table, and the settings that change a
-// run), build slots (one per parallel commit), run slots (local VMs and the VM hosts' slots) and
-// arch (x86_64). Logs what it does; `log` also gets the runner's lines later (copies to VM hosts,
-// hosts set aside), from the runner's threads, so it must be safe to call from any thread.
+// The kernel backend, ready to run: checks the input (the config file, the build farm's hosts and
+// compilers, qemu installed, the preflight checks), builds the reproducer and the initramfs, and
+// fills the Backend's key (the digests of the config, the reproducer and the compiler table, and
+// the settings that change a run), build slots (one per parallel commit), run slots (local VMs and
+// the VM hosts' slots) and arch (x86_64). Logs what it does; `log` also gets the runner's lines
+// later (copies to VM hosts, hosts set aside), from the runner's threads, so it must be safe to
+// call from any thread.
 Result<Backend> make_kernel_backend(const KernelBackendOptions& options, const BackendLog& log);
 
 }  // namespace culprit::backend

@@ -2,6 +2,7 @@
 // messages are all read as lines of bytes in no particular encoding.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,10 @@ std::string first_line(std::string_view text);
 
 // `text` without blanks (spaces, tabs, "\r", "\n") at either end.
 std::string_view trim(std::string_view text);
+
+// `text` as a decimal int when all of it is one and it lies in [low, high] (a port, a slot count);
+// nothing otherwise.
+std::optional<int> parse_int(std::string_view text, int low, int high);
 
 // ASCII letters lower-cased, every other byte as it is (e-mail addresses, trailer keys, names).
 std::string lower(std::string_view text);

@@ -41,6 +41,9 @@ struct BuildResult {
   // Files kept for the user under the job folder (the .config used, the build log): listed in
   // the JSON result.
   std::vector<std::string> artifacts;
+  // Lines for the job log about how the build went that do not change its status: "build farm:
+  // 37 compiles ran locally (...)". Said once, when the build is made (not when it is replayed).
+  std::vector<std::string> notes;
 };
 
 class Builder {

@@ -1,7 +1,5 @@
 #include "builder/kernel_builder.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <csignal>
 #include <filesystem>
@@ -12,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "base/cpu.h"
+#include "base/executables.h"
 #include "base/files.h"
 #include "base/process.h"
 #include "base/text.h"
@@ -62,18 +61,6 @@ bool weak_error_line(std::string_view line) {
 
 bool in_function_line(std::string_view line) {
   return contains(line, ": In function") || contains(line, ": At top level:");
-}
-
-bool executable_in_path(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return false;
-  std::istringstream dirs(path);
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    if (dir.empty()) continue;
-    if (::access((fs::path(dir) / name).c_str(), X_OK) == 0) return true;
-  }
-  return false;
 }
 
 }  // namespace
@@ -160,7 +147,7 @@ std::string KernelBuilder::image_path(const std::string& job_dir, const std::str
 
 KernelBuilder::KernelBuilder(KernelBuildConfig config) : config_(std::move(config)) {
   if (config_.jobs <= 0) config_.jobs = cpu_count();
-  have_ccache_ = config_.use_ccache && executable_in_path("ccache");
+  have_ccache_ = config_.use_ccache && find_executable("ccache").has_value();
 }
 
 std::string KernelBuilder::compiler_command(const std::string& commit) const {
@@ -182,6 +169,7 @@ std::string KernelBuilder::cc_for(const BuildRequest& request) const {
   std::string compiler =
       compiler_command(request.compiler_commit.empty() ? request.commit : request.compiler_commit);
   std::string cc = compiler.empty() ? "gcc" : compiler;
+  if (config_.farm) return farm_compiler_command(cc, have_ccache_);
   if (have_ccache_ && !cc.starts_with("ccache ")) cc = "ccache " + cc;
   return cc;
 }
@@ -202,6 +190,9 @@ std::map<std::string, std::string> KernelBuilder::make_env(const BuildRequest& r
   env["KBUILD_BUILD_VERSION"] = "1";
   env["LOCALVERSION"] = "-culprit";
   if (have_ccache_) env["CCACHE_BASEDIR"] = job_dir;  // hits across jobs and folders
+  if (config_.farm) {
+    for (auto& [name, value] : farm_make_env(*config_.farm, job_dir)) env[name] = value;
+  }
   return env;
 }
 
@@ -213,6 +204,7 @@ Result<std::string> KernelBuilder::resolve_config(const BuildRequest& request,
   fs::path checkout = fs::absolute(request.checkout_dir, ec).lexically_normal();
   fs::path scratch = build_dir(job_dir.string(), checkout.string()) + "-kconfig";
   fs::create_directories(scratch, ec);
+  if (!ec && config_.farm) fs::create_directories(farm_state_dir(job_dir.string()), ec);
   if (ec) return make_error(fmt::format("cannot create {}: {}", scratch.string(), ec.message()));
   if (!config_text.empty() && !write_text(scratch / ".config", config_text)) {
     return make_error("cannot write " + (scratch / ".config").string());
@@ -235,10 +227,14 @@ Result<std::string> KernelBuilder::resolve_config(const BuildRequest& request,
 
 BuildResult KernelBuilder::build(const BuildRequest& request) {
   BuildResult result;
+  std::string log;  // every make's command line and output
   auto start = std::chrono::steady_clock::now();
   auto finish = [&](BuildResult::Status status, std::string error) {
     result.status = status;
     result.error = std::move(error);
+    if (config_.farm) {
+      if (std::optional<std::string> note = farm_fallback_note(log)) result.notes.push_back(*note);
+    }
     result.duration_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
@@ -250,7 +246,8 @@ BuildResult KernelBuilder::build(const BuildRequest& request) {
   fs::path build_dir = KernelBuilder::build_dir(job_dir.string(), checkout.string());
   fs::path artifacts = job_dir / kArtifactsDir / request.commit.substr(0, 12);
   fs::create_directories(build_dir, ec);
-  fs::create_directories(artifacts, ec);
+  if (!ec) fs::create_directories(artifacts, ec);
+  if (!ec && config_.farm) fs::create_directories(farm_state_dir(job_dir.string()), ec);
   if (ec) {
     return finish(BuildResult::Status::infra_error,
                   fmt::format("cannot create {}: {}", build_dir.string(), ec.message()));
@@ -272,7 +269,6 @@ BuildResult KernelBuilder::build(const BuildRequest& request) {
   const std::string cc = cc_for(request);
   const std::map<std::string, std::string> env = make_env(request, job_dir.string());
 
-  std::string log;
   fs::path log_path = artifacts / "build.log";
   auto save_log = [&] {
     write_text(log_path, log);

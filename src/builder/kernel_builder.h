@@ -8,7 +8,8 @@
 // with syzbot's reproducible environment (KBUILD_BUILD_TIMESTAMP/USER/HOST/VERSION, LOCALVERSION)
 // and ccache in front of the compiler when it is installed. The compiler comes from a
 // CompilerTable (by the newest release tag reachable from the commit, read through libgit2),
-// default the system one.
+// default the system one. With a BuildFarm the compiles go to distcc hosts (builder/build_farm.h);
+// compiles that fell back to this machine are a note in the BuildResult, not a failure.
 //
 // A failed build is a skip whose log_tail holds the root-cause lines (the first error lines, at
 // most 20); a build killed for memory is an infra error. Per commit, the .config used and the
@@ -20,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "builder/build_farm.h"
 #include "builder/builder.h"
 #include "builder/compiler_table.h"
 
@@ -31,7 +33,8 @@ struct KernelBuildConfig {
   std::optional<CompilerTable> compilers;  // none: the system compiler for every commit
   int jobs = 0;                            // make -j; 0: the number of CPUs
   std::chrono::seconds timeout{3 * 3600};
-  bool use_ccache = true;                                  // when ccache is installed
+  bool use_ccache = true;         // when ccache is installed
+  std::optional<BuildFarm> farm;  // compile on these distcc hosts; none: here
   std::string timestamp = "Thu Jan  1 00:00:00 UTC 2026";  // KBUILD_BUILD_TIMESTAMP
 };
 
@@ -45,6 +48,8 @@ class KernelBuilder final : public Builder {
   static constexpr const char* kArtifactsDir = "artifacts";
 
   explicit KernelBuilder(KernelBuildConfig config);
+  // Whether builds run ccache in front of the compiler (asked for, and installed).
+  bool uses_ccache() const { return have_ccache_; }
   BuildResult build(const BuildRequest& request) override;
   // Runs `make TARGET` (olddefconfig, tinyconfig) in a scratch build folder beside the
   // checkout's (BUILD-kconfig), with the compiler the commit's build would use: Kconfig asks it
@@ -54,7 +59,8 @@ class KernelBuilder final : public Builder {
 
  private:
   std::string compiler_command(const std::string& commit) const;
-  // "ccache gcc" or the table's compiler for the request's commit.
+  // "ccache gcc" or the table's compiler for the request's commit; with a farm, distcc's
+  // (farm_compiler_command).
   std::string cc_for(const BuildRequest& request) const;
   // The make argument vector and environment every make of a build uses.
   std::vector<std::string> make_argv(const std::string& checkout, const std::string& build_dir,

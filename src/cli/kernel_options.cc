@@ -55,8 +55,12 @@ void add_kernel_options(CLI::App& bisect, KernelFlags& flags) {
                     "dir=REMOTE_DIR]; their slots add to --vms (docs/farm.md)");
   bisect
       .add_option("--build-jobs", flags.options.build_jobs,
-                  "Kernel: make -j (default: one per CPU)")
+                  "Kernel: make -j (default: one per CPU, plus the build farm's slots)")
       ->check(kAtLeastOne);
+  bisect.add_option("--build-farm", flags.options.build_farm,
+                    "Kernel: compile on distcc hosts, `distcc://HOST[:PORT][?slots=N]`, "
+                    "comma-separated (port 3632, 2 slots by default); checked before the job "
+                    "starts, compiles fall back to this machine when a host fails");
 }
 
 Status apply_job_file(CLI::App& app, const std::string& path, const std::string& base_dir) {

@@ -70,7 +70,8 @@ Result<builder::BuildRequest> prepare_build(JobContext& job, const std::string& 
   return request;
 }
 
-// Records a build as soon as it ends. Its time is billed to the batch that uses it (evaluate).
+// Records a build as soon as it ends, and logs its notes. Its time is billed to the batch that uses
+// it (evaluate).
 Result<store::BuildRecord> record_build(JobContext& job, const std::string& commit,
                                         const std::string& tree, std::size_t slot,
                                         const builder::BuildResult& built) {
@@ -84,6 +85,7 @@ Result<store::BuildRecord> record_build(JobContext& job, const std::string& comm
   record.log_tail = built.log_tail;
   record.error = built.error;
   job.build_artifacts[tree] = built.artifacts;
+  for (const std::string& note : built.notes) job.events.line(note);
   if (Status stored = job.store.put_build(job.job.id, record); !stored.ok()) return stored.error();
   job.totals.builds.insert(tree);
   if (record.status == BuildStatus::ok) job.slots[slot].built_tree = tree;

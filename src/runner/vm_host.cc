@@ -1,7 +1,6 @@
 #include "runner/vm_host.h"
 
 #include <algorithm>
-#include <charconv>
 #include <map>
 #include <optional>
 
@@ -63,15 +62,6 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
   }
   parts.push_back(text);
   return parts;
-}
-
-std::optional<int> parse_int(std::string_view text, int low, int high) {
-  int value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < low || value > high) {
-    return std::nullopt;
-  }
-  return value;
 }
 
 // One entry; errors say what is wrong, the caller names the entry.

@@ -30,6 +30,17 @@ TEST(Trim, RemovesBlanksAtBothEnds) {
   EXPECT_EQ(trim(" \t\r\n"), "");
 }
 
+TEST(ParseInt, WholeDecimalNumbersInRangeOnly) {
+  EXPECT_EQ(parse_int("3632", 1, 65535), 3632);
+  EXPECT_EQ(parse_int("1", 1, 1), 1);
+  EXPECT_FALSE(parse_int("0", 1, 65535).has_value());
+  EXPECT_FALSE(parse_int("65536", 1, 65535).has_value());
+  EXPECT_FALSE(parse_int("12ab", 1, 65535).has_value());
+  EXPECT_FALSE(parse_int(" 12", 1, 65535).has_value());
+  EXPECT_FALSE(parse_int("", 1, 65535).has_value());
+  EXPECT_FALSE(parse_int("99999999999", 1, 65535).has_value());
+}
+
 TEST(Lower, LowerCasesAsciiLettersOnly) {
   EXPECT_EQ(lower("Signed-Off-By: Alice@Example.COM"), "signed-off-by: alice@example.com");
   EXPECT_EQ(lower("\xc3\x89"), "\xc3\x89");  // bytes of other encodings stay
