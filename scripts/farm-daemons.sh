@@ -22,6 +22,17 @@ farm_count() {
   echo "${n:-0}"
 }
 
+# Waits up to 10 s for a daemon to accept connections on 127.0.0.1:PORT.
+farm_wait_listening() {  # PORT NAME LOG
+  local i
+  for i in $(seq 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "$2 did not listen on 127.0.0.1:$1 (log: $3)" >&2
+  return 1
+}
+
 # Every process under PID (children first), then PID itself.
 farm_process_tree() {
   local child
@@ -44,13 +55,7 @@ farm_start_distccd_again() {
   distccd --no-detach --daemon --listen 127.0.0.1 --port "$DISTCCD_PORT" --allow 127.0.0.1 \
     --jobs 2 --log-level info --log-file "$FARM_DISTCCD_DIR/distccd.log" &
   FARM_DISTCCD_PID=$!
-  local i
-  for i in $(seq 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$DISTCCD_PORT") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "distccd did not listen on 127.0.0.1:$DISTCCD_PORT" >&2
-  return 1
+  farm_wait_listening "$DISTCCD_PORT" distccd "$FARM_DISTCCD_DIR/distccd.log"
 }
 
 farm_stop_distccd() {
@@ -85,13 +90,7 @@ LogLevel VERBOSE
 EOF
   /usr/sbin/sshd -D -f "$FARM_SSHD_DIR/sshd_config" -E "$FARM_SSHD_DIR/sshd.log" &
   FARM_SSHD_PID=$!
-  local i
-  for i in $(seq 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$SSHD_PORT") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "sshd did not listen on 127.0.0.1:$SSHD_PORT (log: $FARM_SSHD_DIR/sshd.log)" >&2
-  return 1
+  farm_wait_listening "$SSHD_PORT" sshd "$FARM_SSHD_DIR/sshd.log"
 }
 
 farm_kill_sshd() {

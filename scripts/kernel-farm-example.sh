@@ -65,6 +65,11 @@ echo "VM host: $vm_host"
 log=$work/bisect.log
 : > "$log"
 
+# The consoles of runs done on the runner host (culprit names them console-N-on-HOST.log).
+remote_consoles() {
+  find "$work/culprit.db.d" -name "console-*-on-root@127.0.0.1:$SSHD_PORT.log" 2>/dev/null
+}
+
 # The faults, injected from outside as an operator would see them happen.
 inject_faults() {
   local distcc_log=$work/distcc/distccd.log
@@ -79,7 +84,7 @@ inject_faults() {
   # The runner host dies while a QEMU runs there, once it has finished a few runs.
   local done_runs=0
   while :; do
-    done_runs=$(farm_count "^run #[0-9]+ on root@127.0.0.1:$SSHD_PORT" "$log")
+    done_runs=$(remote_consoles | wc -l)
     if [ "$done_runs" -ge 3 ] && pgrep -f "qemu-system.*$host_cache" > /dev/null; then break; fi
     sleep 1
   done
@@ -128,7 +133,9 @@ sessions=$(farm_count 'Starting session: command' "$work/ssh/sshd.log")
 copied=$(find "$host_cache" -type f 2>/dev/null | wc -l)
 [ "$copied" -ge 2 ] && ok "the runner host holds $copied files" ||
   bad "the runner host's cache has $copied files"
-check "ran QEMU on the runner host" "^run #[0-9]+ on root@127.0.0.1:$SSHD_PORT"
+remote_runs=$(remote_consoles | wc -l)
+[ "$remote_runs" -gt 0 ] && ok "$remote_runs runs were done on the runner host" ||
+  bad "no run was done on the runner host"
 check "sets the dead runner host aside" "^vm host root@127.0.0.1:$SSHD_PORT set aside"
 # Same commit, same signature, however it was built.
 signatures() {  # commit signature pairs from a bisect log

@@ -6,7 +6,7 @@
 //   distcc://10.0.0.5?slots=8,distcc://10.0.0.6:3700
 //
 // Only distcc is supported: icecc needs a scheduler found by broadcast, chroot'ed compiler
-// environments and root (docs/farm-build.md, "Why distcc").
+// environments and root (docs/farm.md, "Why distcc").
 //
 // A farm changes how make compiles, not what: each compile's preprocessed source goes to a host
 // that runs the same compiler (check_build_farm, build_farm_check.h, makes sure of that before the
