@@ -100,7 +100,13 @@ farm_kill_sshd() {
   FARM_SSHD_PID=
 }
 
+# Also the daemons a subshell (a fault injector) started again, which this shell has no PID of.
 farm_stop_all() {
   farm_stop_distccd
   farm_kill_sshd
+  local pid
+  for pid in $(pgrep -f "^distccd .*--port ${DISTCCD_PORT:-none} ") \
+    $(pgrep -f "sshd -D -f ${FARM_SSHD_DIR:-none}/sshd_config"); do
+    kill -9 $(farm_process_tree "$pid") 2>/dev/null || true
+  done
 }

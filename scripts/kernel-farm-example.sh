@@ -5,7 +5,7 @@
 #     front of it in a fresh cache folder, so that compiles go to the farm rather than hit the
 #     cache the local example filled;
 #   - a real sshd on 127.0.0.1 with a throwaway host key, client key and known_hosts is the runner
-#     host (`--vm-hosts ssh://...`), one VM slot there beside one local VM;
+#     host (`--vm-hosts ssh://...`), one VM slot there beside the job's two local VMs;
 #   - distccd is stopped in the middle of the first build (after 100 compile jobs reached it) and
 #     started again when that build is done: the build must not fail, and the log must say that
 #     compiles ran locally;
@@ -99,7 +99,7 @@ watcher=$!
 set +e
 CCACHE_DIR=$work/ccache "$culprit" bisect --job examples/kernel/job.toml --repo "$repo" \
   --config "$config" --state "$work/culprit.db" --log "$log" --json "$work/result.json" \
-  --vms 1 --build-farm "$build_farm" --vm-hosts "$vm_host"
+  --build-farm "$build_farm" --vm-hosts "$vm_host"
 status=$?
 set -e
 kill "$watcher" 2>/dev/null || true
