@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -167,18 +168,32 @@ std::map<std::string, std::string> farm_make_env(const BuildFarm& farm,
 }
 
 std::optional<std::string> farm_fallback_note(std::string_view build_output) {
-  int local = 0;
+  // One distcc process per compile, named by its pid. A compile fell back when distcc said so,
+  // once or twice: "failed to distribute[ x.c to HOST], running locally instead" (host down or
+  // busy), "remote compilation of 'x.c' failed, retrying locally" (the host's compiler failed;
+  // distcc cannot tell a broken host from broken code, so it tries here). If the compile then
+  // fails here too ("compile x.c on localhost failed") the code is broken, not the farm: the build
+  // reports that error itself, and it is no farm fallback.
+  constexpr auto npos = std::string_view::npos;
+  struct Compile {
+    bool fell_back = false;
+    bool failed_here = false;
+  };
+  std::map<std::string_view, Compile> compiles;
   std::string first_warning;
   std::vector<std::string> hosts;
   for (std::string_view line : split_lines(build_output)) {
     if (!line.starts_with("distcc[")) continue;
+    std::string_view pid = line.substr(7, line.find(']') - 7);
     std::string_view message = distcc_message(line);
-    // One of these per compile that fell back: "failed to distribute[ x.c to HOST], running
-    // locally instead" (host down or busy) or "remote compilation of 'x.c' failed, retrying
-    // locally" (the host's compiler failed).
-    if (message.find("running locally instead") != std::string_view::npos ||
-        message.find("retrying locally") != std::string_view::npos) {
-      ++local;
+    Compile& compile = compiles[pid];
+    if (message.starts_with("compile ") && message.find(" on localhost failed") != npos) {
+      compile.failed_here = true;
+      continue;
+    }
+    if (message.find("running locally instead") != npos ||
+        message.find("retrying locally") != npos) {
+      compile.fell_back = true;
       if (first_warning.empty()) {
         first_warning = message.starts_with("failed to distribute")
                             ? "failed to distribute, running locally instead"
@@ -191,6 +206,9 @@ std::optional<std::string> farm_fallback_note(std::string_view build_output) {
       hosts.push_back(std::move(problem));
     }
   }
+  const auto local = std::count_if(compiles.begin(), compiles.end(), [](const auto& entry) {
+    return entry.second.fell_back && !entry.second.failed_here;
+  });
   if (local == 0) return std::nullopt;
   std::string why = "distcc: " + first_warning;
   for (const std::string& host : hosts) why += "; host " + host;

@@ -74,8 +74,9 @@ std::map<std::string, std::string> farm_make_env(const BuildFarm& farm, const st
 
 // The job log line about the compiles of a build that distcc ran here instead of on the farm,
 // from the build's output: "build farm: 37 compiles ran locally (distcc: failed to distribute,
-// running locally instead; host 127.0.0.1:3632: Connection refused)". Nothing when every compile
-// went to the farm (or to ccache).
+// running locally instead; host 127.0.0.1:3632: Connection refused)", one compile per distcc
+// process however many warnings it printed. Nothing when every compile went to the farm (or to
+// ccache), and a compile that failed here too is left out: that is broken code, not the farm.
 std::optional<std::string> farm_fallback_note(std::string_view build_output);
 
 }  // namespace culprit::builder

@@ -123,6 +123,27 @@ TEST(BuildFarmSpec, FallbackNoteCountsCompilesThatRanLocally) {
             "build farm: 1 compile ran locally (distcc: failed to distribute, running locally "
             "instead)");
   EXPECT_FALSE(builder::farm_fallback_note("gcc -c a.c\nld -r -o vmlinux a.o\n").has_value());
+  // One compile that distcc gives up on twice over ("retrying locally", then "failed to
+  // distribute") counts once.
+  const std::string twice =
+      "distcc[77] (dcc_build_somewhere) Warning: remote compilation of 'a.c' failed, retrying "
+      "locally\n"
+      "distcc[77] Warning: failed to distribute a.c to 10.0.0.5:3632/2, running locally instead\n";
+  EXPECT_EQ(builder::farm_fallback_note(twice),
+            "build farm: 1 compile ran locally (distcc: remote compilation of 'a.c' failed, "
+            "retrying locally)");
+  // Broken code, as the bundled kernel example's broken commit gave it: the host's compile fails,
+  // distcc tries here and fails too. That is the build's own error, not the farm's.
+  EXPECT_FALSE(builder::farm_fallback_note(
+                   "distcc[11574] ERROR: compile ../checkout/lib/cmdline.c on 127.0.0.1:43905/2 "
+                   "failed\n"
+                   "distcc[11574] (dcc_build_somewhere) Warning: remote compilation of "
+                   "'../checkout/lib/cmdline.c' failed, retrying locally\n"
+                   "distcc[11574] Warning: failed to distribute ../checkout/lib/cmdline.c to "
+                   "127.0.0.1:43905/2, running locally instead\n"
+                   "distcc[11574] ERROR: compile ../checkout/lib/cmdline.c on localhost failed\n"
+                   "../checkout/lib/cmdline.c:63:14: error: 'cur' undeclared\n")
+                   .has_value());
   // A source line that merely mentions distcc is not distcc speaking.
   EXPECT_FALSE(builder::farm_fallback_note("  CC  running locally instead.c\n").has_value());
 }
