@@ -17,6 +17,7 @@
 #include "builder/build_farm.h"
 #include "builder/build_farm_check.h"
 #include "builder/kernel_builder.h"
+#include "support/culprit_binary.h"
 #include "support/distcc_daemon.h"
 #include "support/fake_kernel.h"
 #include "support/test_support.h"
@@ -329,17 +330,13 @@ class FarmCli : public ::testing::Test {
   // process group between its two compiles).
   CommandOutput bisect(const std::string& farm_line, std::vector<std::string> flags = {},
                        std::vector<std::string> env = {}) {
-    write_file(root_ / "job/job.toml",
-               "kernel = true\nrepo = \"../linux\"\nbad = \"main\"\nconfig = \"config\"\n"
-               "repro = \"repro.c\"\n" +
-                   farm_line);
-    std::vector<std::string> argv = {CULPRIT_BINARY,         "bisect",  "--job",
-                                     root_ / "job/job.toml", "--state", root_ / "state.db"};
-    argv.insert(argv.end(), flags.begin(), flags.end());
     // A cache of its own, cold: the probe and the stand-in's compiles must reach the daemon.
-    argv.insert(argv.begin(), env.begin(), env.end());
-    argv.insert(argv.begin(), {"env", "CCACHE_DIR=" + (root_ / "ccache")});
-    return run_command(argv, root_.path());
+    env.insert(env.begin(), "CCACHE_DIR=" + (root_ / "ccache"));
+    return run_job_file(root_ / "job/job.toml",
+                        "kernel = true\nrepo = \"../linux\"\nbad = \"main\"\nconfig = \"config\"\n"
+                        "repro = \"repro.c\"\n" +
+                            farm_line,
+                        root_ / "state.db", flags, env, root_.path());
   }
 
   TempDir root_;

@@ -26,6 +26,7 @@
 #include "runner/initramfs.h"
 #include "runner/qemu_runner.h"
 #include "runner/vm_host.h"
+#include "support/culprit_binary.h"
 #include "support/fake_kernel.h"
 #include "support/real_kernel.h"
 #include "support/ssh_server.h"
@@ -441,14 +442,11 @@ TEST(VmHostsTest, CommandLineAndJobFile) {
   write_file(dir / "config", good_config());
   write_file(dir / "repro.c", "int main(void) { return 0; }\n");
   auto culprit = [&](const std::string& job_file_text, std::vector<std::string> flags) {
-    write_file(dir / "job.toml",
-               "kernel = true\nrepo = \"linux\"\nbad = \"main\"\n"
-               "config = \"config\"\nrepro = \"repro.c\"\nvms = 1\n" +
-                   job_file_text);
-    std::vector<std::string> argv = {CULPRIT_BINARY,   "bisect",  "--job",
-                                     dir / "job.toml", "--state", dir / "state.db"};
-    argv.insert(argv.end(), flags.begin(), flags.end());
-    return run_command(argv, dir.path());
+    return run_job_file(dir / "job.toml",
+                        "kernel = true\nrepo = \"linux\"\nbad = \"main\"\n"
+                        "config = \"config\"\nrepro = \"repro.c\"\nvms = 1\n" +
+                            job_file_text,
+                        dir / "state.db", flags, {}, dir.path());
   };
   const std::string name = "root@127.0.0.1:" + std::to_string(server.port());
   CommandOutput good = culprit("vm-hosts = \"" + server.url("slots=2&accel=tcg") + "\"\n", {});

@@ -20,6 +20,12 @@ struct Bisection {
 // set by tests/CMakeLists.txt), run in the current directory; waits for it to exit.
 Bisection run_culprit(const std::vector<std::string>& args, const std::string& json_path);
 
+// Writes `job_text` to `job_file` and runs `culprit bisect --job JOB_FILE --state STATE FLAGS` in
+// `dir`, with `env` (NAME=VALUE) added to its environment; waits for it to exit.
+CommandOutput run_job_file(const std::string& job_file, const std::string& job_text,
+                           const std::string& state, const std::vector<std::string>& flags,
+                           const std::vector<std::string>& env, const std::string& dir);
+
 // `culprit ARGS` (any subcommand) with the binary of this build; waits for it to exit.
 CommandOutput run_culprit_command(const std::vector<std::string>& args);
 
